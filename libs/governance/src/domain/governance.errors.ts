@@ -1,0 +1,42 @@
+import { ModelportError, type ErrorKind } from '@modelport/errors';
+
+export enum GovernanceErrorCode {
+  TOKEN_MISSING = 'TOKEN_MISSING',
+  TOKEN_INVALID = 'TOKEN_INVALID',
+  TOKEN_REVOKED = 'TOKEN_REVOKED',
+  TOKEN_EXPIRED = 'TOKEN_EXPIRED',
+  FORBIDDEN = 'FORBIDDEN',
+  INVALID_NAME = 'INVALID_NAME',
+  PROJECT_NOT_FOUND = 'PROJECT_NOT_FOUND',
+  PROJECT_NAME_TAKEN = 'PROJECT_NAME_TAKEN',
+  USER_NOT_FOUND = 'USER_NOT_FOUND',
+  USER_NAME_TAKEN = 'USER_NAME_TAKEN',
+  TOKEN_NOT_FOUND = 'TOKEN_NOT_FOUND',
+  INVALID_EXPIRY = 'INVALID_EXPIRY',
+  INVALID_ROLE = 'INVALID_ROLE',
+  LAST_ADMIN = 'LAST_ADMIN',
+}
+
+const KIND: Record<GovernanceErrorCode, ErrorKind> = {
+  TOKEN_MISSING: 'UNAUTHENTICATED',
+  TOKEN_INVALID: 'UNAUTHENTICATED',
+  TOKEN_REVOKED: 'UNAUTHENTICATED',
+  TOKEN_EXPIRED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  INVALID_NAME: 'BAD_USER_INPUT',
+  PROJECT_NOT_FOUND: 'NOT_FOUND',
+  PROJECT_NAME_TAKEN: 'CONFLICT',
+  USER_NOT_FOUND: 'NOT_FOUND',
+  USER_NAME_TAKEN: 'CONFLICT',
+  TOKEN_NOT_FOUND: 'NOT_FOUND',
+  INVALID_EXPIRY: 'BAD_USER_INPUT',
+  INVALID_ROLE: 'BAD_USER_INPUT',
+  LAST_ADMIN: 'CONFLICT',
+};
+
+export class GovernanceError extends ModelportError {
+  constructor(code: GovernanceErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, KIND[code], message, details);
+    this.name = 'GovernanceError';
+  }
+}

@@ -1,0 +1,12 @@
+export { GovernanceModule } from './governance.module';
+export { IdentityService, systemClock, type Caller, type Clock } from './domain/identity.service';
+export { defineAbilityFor, assertCan, asSubject, projectsWhere, type Action, type AppAbility, type SubjectType } from './domain/ability';
+export { GovernanceError, GovernanceErrorCode } from './domain/governance.errors';
+export { nameKey, validateName, MAX_NAME_LENGTH } from './domain/names';
+export { PROJECT_ROLES, isProjectRole, type ProjectRole } from './domain/roles';
+export type { Principal } from './domain/principal';
+export { hashToken, generateToken } from './domain/tokens';
+export { Public, Can, Authenticated, CurrentCaller, PUBLIC_KEY, REQUIRES_KEY } from './graphql/auth.decorators';
+export { AuthGuard, authenticateRequest, bearerToken } from './graphql/auth.guard';
+export { ProjectObject } from './graphql/governance.objects';
+export { governanceEntities, governanceMigrations } from './persistence';

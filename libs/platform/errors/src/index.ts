@@ -1,0 +1,1 @@
+export { ModelportError, isModelportError, HTTP_STATUS, type ErrorKind } from './modelport-error';

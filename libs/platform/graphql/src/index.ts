@@ -1,0 +1,2 @@
+export { PageInfo, PageArgs, ConnectionType, toConnection, type Connection } from './connection';
+export { queryLimitsRule, measureOperation, type QueryLimits } from './query-limits';
