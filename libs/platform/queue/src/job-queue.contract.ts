@@ -217,7 +217,7 @@ export function describeJobQueueContract(name: string, factory: JobQueueFactory)
       });
       await queue.start();
 
-      const id = await queue.enqueue('slow-retry', null, { attempts: 2, backoff: { type: 'fixed', delayMs: 5_000 } });
+      const id = await queue.enqueue('slow-retry', null, { attempts: 2, backoff: { type: 'fixed', delayMs: 10_000 } });
       const info = await eventually(async () => {
         const job = await queue.getJob(id);
         return job && job.attemptsMade === 1 ? job : null;

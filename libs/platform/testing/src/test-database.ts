@@ -53,7 +53,7 @@ export async function createTestDatabase(schema: DatabaseSchema): Promise<TestDa
       if (found.rowCount === 0) {
         await client.query(`DROP DATABASE IF EXISTS ${template}`);
         await client.query(`CREATE DATABASE ${template}`);
-        const ds = createDataSource({ url: withDatabase(base, template), schema, poolSize: 1 });
+        const ds = createDataSource({ url: withDatabase(base, template), schema, poolSize: 2 });
         await ds.initialize();
         try {
           await runMigrations(ds);

@@ -378,8 +378,12 @@ export class RegistryService {
       }
     }
     tap.resume(); // drain whatever the parser did not read, so the digest covers every byte
-    await piping;
-    const actual = hash.digest('hex');
+    // A parser that stops early (bad input) ends the stream; then the digest takes a second pass.
+    const complete = await piping.then(
+      () => true,
+      () => false,
+    );
+    const actual = complete ? hash.digest('hex') : (await this.store.hash(key)).sha256;
     if (actual !== upload.expectedSha256) {
       throw new RegistryError(
         RegistryErrorCode.CHECKSUM_MISMATCH,
