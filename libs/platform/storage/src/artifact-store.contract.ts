@@ -109,8 +109,8 @@ export function describeArtifactStoreContract(name: string, factory: () => Promi
 
       it("rejects with the body's own error when the body stream fails, leaving no object", async () => {
         const failure = new Error('client went away');
-        const body = new Readable({ read() {} });
-        body.push(randomBytes(64 * 1024));
+        const body = new PassThrough();
+        body.write(randomBytes(64 * 1024));
         setTimeout(() => body.destroy(failure), 20);
         await expect(store.put('broken', body)).rejects.toBe(failure);
         await expectNoObject(store, 'broken');

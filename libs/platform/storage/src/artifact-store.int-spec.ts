@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { silentLogger } from '@modelport/observability';
-import { startS3Server, type S3Server } from '../../testing/src/s3-server';
+import { startS3Server, type S3Server } from '@modelport/testing';
 import { describeArtifactStoreContract } from './artifact-store.contract';
 import { createArtifactStore } from './create-artifact-store';
 import { LocalDirectoryStore } from './local-directory.store';

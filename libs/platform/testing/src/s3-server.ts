@@ -29,7 +29,6 @@ interface S3rverInstance {
 }
 
 // s3rver ships no type declarations; the little used here is typed above.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver') as new (options: S3rverOptions) => S3rverInstance;
 
 /** s3rver's built-in credentials. */

@@ -211,6 +211,15 @@ describe('readOnnxModelInfo: bounded memory', () => {
     expect(probe.peakGrowth).toBeGreaterThan(48 * MiB);
   });
 
+  it('streams past a 4.5 GiB initializer, whose length prefixes need more than 32 bits', async () => {
+    const { probe, watch } = memoryProbe();
+    const chunks = largeInitializerModelChunks({ initializerBytes: 4.5 * 1024 * MiB, chunkBytes: MiB });
+    const info = await readOnnxModelInfo(pushStream(watch(chunks)));
+    expect(probe.bytes).toBeGreaterThan(4.5 * 1024 * MiB);
+    expect(probe.peakGrowth).toBeLessThan(16 * MiB);
+    expect(info.signature.inputs.map((i) => i.name)).toEqual(['token_ids']);
+  });
+
   it('does not count skipped weights against maxMetadataBytes', async () => {
     const chunks = largeInitializerModelChunks({ initializerBytes: 8 * MiB });
     const info = await readOnnxModelInfo(pushStream(chunks), { maxMetadataBytes: 4 * KiB });

@@ -291,7 +291,6 @@ async function readTensorName(r: StreamWireReader, end: number, ctx: ParseContex
   while (r.position < end) {
     const tag = await r.readTag();
     if (tag.fieldNumber === TENSOR_PROTO.name) name = await readStreamString(r, tag, end, ctx);
-    else if (tag.wireType === WireType.LENGTH_DELIMITED) { const e = await readLengthWithin(r, tag, end, ctx); (globalThis as any).__kept = await r.readBytes(e - r.position); }
     else await skipWithin(r, tag, end, ctx);
   }
   checkNotPast(r.position, end, ctx);
