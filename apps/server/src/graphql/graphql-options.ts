@@ -32,6 +32,40 @@ export function formatGraphqlError(error: GraphQLError, production: boolean, log
   return { message: 'Internal error; the server log has the details.', ...where, extensions: { code: 'INTERNAL' } };
 }
 
+type RequestFailure = Error & { errors?: unknown; statusCode?: unknown; code?: unknown };
+
+function clientFailure(failure: unknown): failure is RequestFailure {
+  return failure instanceof Error && !(failure instanceof GraphQLError) && typeof (failure as RequestFailure).statusCode === 'number';
+}
+
+/**
+ * Mercurius reports a request that never executed (body not JSON or empty, body
+ * not one operation, syntax, validation and limit errors) as one Fastify error
+ * wrapping the real ones. Unwraps them so the client sees each message, as a
+ * GraphQL error of its own; returns the wrapper's 4xx status when it has one.
+ */
+export function unwrapRequestErrors(errors: readonly GraphQLError[], batch: boolean): { errors: GraphQLError[]; statusCode: number | null } {
+  let statusCode: number | null = null;
+  const out: GraphQLError[] = [];
+  for (const error of errors) {
+    const failure = error.originalError;
+    if (!clientFailure(failure) || (failure.statusCode as number) < 400 || (failure.statusCode as number) >= 500) {
+      out.push(error);
+      continue;
+    }
+    statusCode ??= failure.statusCode as number;
+    const inner = Array.isArray(failure.errors) ? (failure.errors as unknown[]) : [failure];
+    for (const e of inner) {
+      if (e instanceof GraphQLError) out.push(e);
+      else {
+        const message = batch ? 'Batched queries are not accepted: send one operation per request.' : e instanceof Error ? e.message : String(e);
+        out.push(new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } }));
+      }
+    }
+  }
+  return { errors: out, statusCode };
+}
+
 function operationOf(document: DocumentNode): { type: string; name: string } {
   const op = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   return op && op.kind === Kind.OPERATION_DEFINITION ? { type: op.operation, name: op.name?.value ?? 'anonymous' } : { type: 'unknown', name: 'anonymous' };
@@ -88,12 +122,15 @@ export function graphqlOptions(config: ModelportConfig, logger: Logger, schemaFi
       if (production) rules.push(NoSchemaIntrospectionCustomRule);
       return rules;
     },
-    errorFormatter: (execution) => {
-      const errors = execution.errors.map((e) => formatGraphqlError(e as GraphQLError, production, logger));
+    errorFormatter: (execution, context) => {
+      const body = (context as { reply?: { request?: { body?: unknown } } } | undefined)?.reply?.request?.body;
+      const unwrapped = unwrapRequestErrors(execution.errors as readonly GraphQLError[], Array.isArray(body));
+      const errors = unwrapped.errors.map((e) => formatGraphqlError(e, production, logger));
       const hasData = execution.data !== undefined && execution.data !== null;
+      const neverRan = !hasData && errors.every((e) => e.extensions['code'] !== 'INTERNAL' && !('reason' in e.extensions));
       return {
-        // A request that never ran (syntax, validation, limits) is a 400; execution errors are reported with 200 as GraphQL over HTTP does.
-        statusCode: !hasData && errors.every((e) => e.extensions['code'] !== 'INTERNAL' && !('reason' in e.extensions)) ? 400 : 200,
+        // A request that never ran (bad body, syntax, validation, limits) is a 400; execution errors are reported with 200 as GraphQL over HTTP does.
+        statusCode: neverRan ? (unwrapped.statusCode ?? 400) : 200,
         response: { data: execution.data ?? null, errors } as unknown as ExecutionResult,
       };
     },

@@ -30,6 +30,8 @@ function intArgument(field: FieldNode, name: string, variables: Record<string, u
   return null;
 }
 
+const CONNECTION_ITEMS = new Set(['nodes', 'edges']);
+
 interface Measure {
   depth: number;
   cost: number;
@@ -58,7 +60,9 @@ export function measureOperation(
         const fieldDepth = depth + 1;
         if (fieldDepth > measure.depth) measure.depth = fieldDepth;
         if (selection.selectionSet) {
-          const paged = selection.arguments?.some((a) => a.name.value === 'first') || selection.name.value.endsWith('s');
+          // A connection's nodes/edges are already counted by the connection's page size.
+          const connectionItems = CONNECTION_ITEMS.has(selection.name.value) && !selection.arguments?.length;
+          const paged = !connectionItems && (selection.arguments?.some((a) => a.name.value === 'first') || selection.name.value.endsWith('s'));
           const first = intArgument(selection, 'first', variables) ?? (paged ? defaultPageSize : 1);
           visit(selection.selectionSet, fieldDepth, multiplier * Math.max(1, first), seen);
         }
