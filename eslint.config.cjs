@@ -33,6 +33,11 @@ module.exports = [
     },
   },
   {
+    // Tests and benchmarks read loosely typed GraphQL responses.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'tools/bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

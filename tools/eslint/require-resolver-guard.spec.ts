@@ -1,6 +1,5 @@
 import { RuleTester } from 'eslint';
 import * as tsParser from '@typescript-eslint/parser';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const rule = require('./require-resolver-guard.cjs');
 
 RuleTester.describe = describe;

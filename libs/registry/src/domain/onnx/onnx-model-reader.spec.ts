@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 // The brief asks for a relative import: tools/sample-models has no @modelport/* path alias yet.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import {
   concatBytes,
   DataType,
@@ -19,7 +18,7 @@ import {
   tensorType,
   TypeProtoInit,
   valueInfo,
-} from '../../../../../tools/sample-models';
+} from '@modelport/sample-models';
 import { OnnxModelInfo, readOnnxModelInfo, ReadOnnxModelInfoOptions } from './onnx-model-reader';
 import { OnnxParseError, OnnxParseErrorCode } from './onnx.errors';
 
