@@ -279,6 +279,20 @@ describe('model names', () => {
     expect((await t.db.dataSource.query('SELECT count(*)::int AS n FROM models'))[0].n).toBe(before);
   });
 
+  it('answers malformed and unknown ids with "not found", never a database error', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const id of ['not-a-uuid', unknown]) {
+      const created = await t.gql(CREATE, { p: id, n: 'orphan' });
+      expect(created.errors?.[0]?.extensions?.reason).toBe('PROJECT_NOT_FOUND');
+      const upload = await t.gql(`mutation($p: ID!) { createArtifactUpload(input: { projectId: $p, sizeBytes: 10, sha256: "${'a'.repeat(64)}" }) { id } }`, { p: id });
+      expect(upload.errors?.[0]?.extensions?.reason).toBe('PROJECT_NOT_FOUND');
+      expect((await t.gql(`query($id: ID!) { model(id: $id) { id } }`, { id })).errors?.[0]?.extensions?.reason).toBe('MODEL_NOT_FOUND');
+      expect((await t.gql(`query($id: ID!) { modelVersion(id: $id) { id } }`, { id })).errors?.[0]?.extensions?.reason).toBe('MODEL_VERSION_NOT_FOUND');
+    }
+    expect((await t.db.dataSource.query(`SELECT count(*)::int AS n FROM models WHERE name = 'orphan'`))[0].n).toBe(0);
+    expect((await t.db.dataSource.query(`SELECT count(*)::int AS n FROM artifact_uploads WHERE expected_size = 10`))[0].n).toBe(0);
+  });
+
   it('accepts 256 characters exactly', async () => {
     expect((await t.gql(CREATE, { p: projectId, n: 'é'.repeat(256) })).errors).toBeUndefined();
   });

@@ -10,3 +10,4 @@ export {
 } from './data-source';
 export { sqlState, uniqueViolation } from './postgres-errors';
 export { pageSize, encodeCursor, decodeCursor, toPage, type Page, type PageRequest } from './pagination';
+export { isUuid } from './uuid';

@@ -2,6 +2,7 @@ import { ModelportError, type ErrorKind } from '@modelport/errors';
 
 export enum RegistryErrorCode {
   MODEL_NOT_FOUND = 'MODEL_NOT_FOUND',
+  PROJECT_NOT_FOUND = 'PROJECT_NOT_FOUND',
   MODEL_NAME_TAKEN = 'MODEL_NAME_TAKEN',
   MODEL_VERSION_NOT_FOUND = 'MODEL_VERSION_NOT_FOUND',
   UPLOAD_NOT_FOUND = 'UPLOAD_NOT_FOUND',
@@ -26,6 +27,7 @@ export enum RegistryErrorCode {
 
 const KIND: Record<RegistryErrorCode, ErrorKind> = {
   MODEL_NOT_FOUND: 'NOT_FOUND',
+  PROJECT_NOT_FOUND: 'NOT_FOUND',
   MODEL_NAME_TAKEN: 'CONFLICT',
   MODEL_VERSION_NOT_FOUND: 'NOT_FOUND',
   UPLOAD_NOT_FOUND: 'NOT_FOUND',

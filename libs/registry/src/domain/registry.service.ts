@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { decodeCursor, pageSize, toPage, uniqueViolation, type Page, type PageRequest } from '@modelport/database';
+import { decodeCursor, isUuid, pageSize, sqlState, toPage, uniqueViolation, type Page, type PageRequest } from '@modelport/database';
 import { assertCan, asSubject, nameKey, projectsWhere, validateName, type Caller } from '@modelport/governance';
 import { artifactKey, stagingKey, StorageError, type ArtifactStore } from '@modelport/storage';
 import type { Logger } from '@modelport/observability';
@@ -74,6 +74,14 @@ function validateDescription(description: string | null | undefined): string {
   return d;
 }
 
+function projectNotFound(projectId: string): RegistryError {
+  return new RegistryError(RegistryErrorCode.PROJECT_NOT_FOUND, `No project with id ${projectId} exists; list yours with the \`projects\` query.`);
+}
+
+function assertProjectId(projectId: unknown): void {
+  if (!isUuid(projectId)) throw projectNotFound(String(projectId));
+}
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -96,6 +104,7 @@ export class RegistryService {
   // ---- models ---------------------------------------------------------------
 
   async createModel(caller: Caller, input: { projectId: string; name: string; description?: string | null; tags?: readonly string[] | null }): Promise<ModelEntity> {
+    assertProjectId(input.projectId);
     assertCan(caller.ability, 'create', 'Model', { projectId: input.projectId });
     const name = validateName('model', input.name);
     const tags = validateTags(input.tags);
@@ -118,6 +127,7 @@ export class RegistryService {
           { existingModelId: existing?.id },
         );
       }
+      if (sqlState(err) === '23503') throw projectNotFound(input.projectId);
       throw err;
     }
   }
@@ -133,7 +143,7 @@ export class RegistryService {
   }
 
   async getModel(caller: Caller, id: string): Promise<ModelEntity> {
-    const model = await this.db.getRepository(ModelEntity).findOneBy({ id });
+    const model = isUuid(id) ? await this.db.getRepository(ModelEntity).findOneBy({ id }) : null;
     if (!model || !caller.ability.can('read', asSubject('Model', { projectId: model.projectId }))) {
       throw new RegistryError(RegistryErrorCode.MODEL_NOT_FOUND, `No model with id ${id} is visible to you.`);
     }
@@ -141,7 +151,7 @@ export class RegistryService {
   }
 
   async getModelByName(caller: Caller, projectId: string, name: string): Promise<ModelEntity> {
-    const model = await this.db.getRepository(ModelEntity).findOneBy({ projectId, nameKey: nameKey(String(name)) });
+    const model = isUuid(projectId) ? await this.db.getRepository(ModelEntity).findOneBy({ projectId, nameKey: nameKey(String(name)) }) : null;
     if (!model || !caller.ability.can('read', asSubject('Model', { projectId: model.projectId }))) {
       throw new RegistryError(RegistryErrorCode.MODEL_NOT_FOUND, `No model named "${name}" is visible to you in project ${projectId}.`);
     }
@@ -153,6 +163,7 @@ export class RegistryService {
     const visible = projectsWhere(caller.principal, caller.ability, 'read', 'Model');
     const qb = this.db.getRepository(ModelEntity).createQueryBuilder('m').orderBy('m.name_key', 'ASC').addOrderBy('m.id', 'ASC').limit(limit + 1);
     if (visible !== null) qb.andWhere('m.project_id = ANY(:visible)', { visible });
+    if (filter.projectId) assertProjectId(filter.projectId);
     if (filter.projectId) qb.andWhere('m.project_id = :projectId', { projectId: filter.projectId });
     if (filter.nameContains) qb.andWhere(`m.name_key LIKE :pattern ESCAPE '\\'`, { pattern: `%${escapeLike(nameKey(filter.nameContains))}%` });
     if (filter.tag) qb.andWhere('m.tags @> ARRAY[:tag]::text[]', { tag: filter.tag });
@@ -175,21 +186,27 @@ export class RegistryService {
    * it is this server's streaming upload endpoint (send the same bearer token).
    */
   async createUpload(caller: Caller, input: { projectId: string; sizeBytes: number; sha256: string }): Promise<UploadSlot> {
+    assertProjectId(input.projectId);
     assertCan(caller.ability, 'create', 'Upload', { projectId: input.projectId });
     const size = validateSize(input.sizeBytes, this.options.maxArtifactBytes);
     const sha256 = validateSha256(input.sha256);
     const id = randomUUID();
     const expiresAt = new Date(this.clock.now().getTime() + this.options.uploadTtlSeconds * 1000);
     const presigned = await this.store.presignPut(stagingKey(id), this.options.uploadTtlSeconds);
-    const upload = await this.db.getRepository(ArtifactUploadEntity).save({
-      id,
-      projectId: input.projectId,
-      createdBy: caller.principal.userId,
-      expectedSize: size,
-      expectedSha256: sha256,
-      status: 'PENDING',
-      expiresAt,
-    });
+    let upload: ArtifactUploadEntity;
+    try {
+      upload = await this.db.getRepository(ArtifactUploadEntity).save({
+        id,
+        projectId: input.projectId,
+        createdBy: caller.principal.userId,
+        expectedSize: size,
+        expectedSha256: sha256,
+        status: 'PENDING',
+        expiresAt,
+      });
+    } catch (err) {
+      throw sqlState(err) === '23503' ? projectNotFound(input.projectId) : err;
+    }
     if (presigned) return { upload, url: presigned, method: 'PUT', headers: { 'content-type': 'application/octet-stream' } };
     return {
       upload,
@@ -201,7 +218,7 @@ export class RegistryService {
 
   /** An upload of a project the caller may upload to; others' uploads are reported as not found. */
   private async visibleUpload(caller: Caller, id: string, tx: EntityManager = this.db.manager): Promise<ArtifactUploadEntity> {
-    const upload = /^[0-9a-f-]{36}$/i.test(id) ? await tx.getRepository(ArtifactUploadEntity).findOneBy({ id }) : null;
+    const upload = isUuid(id) ? await tx.getRepository(ArtifactUploadEntity).findOneBy({ id }) : null;
     if (!upload || !caller.ability.can('create', asSubject('Upload', { projectId: upload.projectId }))) {
       throw new RegistryError(RegistryErrorCode.UPLOAD_NOT_FOUND, `No upload with id ${id} exists in a project you can upload to; ask for a new one with createArtifactUpload.`);
     }
@@ -425,7 +442,7 @@ export class RegistryService {
   }
 
   async getVersion(caller: Caller, id: string): Promise<ModelVersionEntity> {
-    const version = /^[0-9a-f-]{36}$/i.test(id) ? await this.db.getRepository(ModelVersionEntity).findOneBy({ id }) : null;
+    const version = isUuid(id) ? await this.db.getRepository(ModelVersionEntity).findOneBy({ id }) : null;
     if (!version || !caller.ability.can('read', asSubject('ModelVersion', { projectId: version.projectId }))) {
       throw new RegistryError(RegistryErrorCode.MODEL_VERSION_NOT_FOUND, `No model version with id ${id} is visible to you.`);
     }
