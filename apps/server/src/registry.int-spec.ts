@@ -1,3 +1,4 @@
+import { EXPIRE_UPLOADS_JOB } from '@modelport/registry';
 import { irisClassifierModel, legacyInitializersAsInputsModel, linearRegressionModel } from '@modelport/sample-models';
 import { createModel, createProject, createUpload, putBytes, REGISTER, sha256, uploadAndRegister } from './testing/fixtures';
 import { startTestServer, type TestServer } from './testing/test-server';
@@ -295,5 +296,39 @@ describe('model names', () => {
 
   it('accepts 256 characters exactly', async () => {
     expect((await t.gql(CREATE, { p: projectId, n: 'é'.repeat(256) })).errors).toBeUndefined();
+  });
+});
+
+describe('expired uploads, swept by a job on the BullMQ queue', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ queue: 'redis', storage: 's3' });
+  });
+  afterAll(() => t?.close());
+
+  it('expires open uploads past their deadline, deletes their bytes, and refuses to register them', async () => {
+    expect(t.server.runtime.queue.kind).toBe('bullmq');
+    const projectId = await createProject(t, 'sweep');
+    const modelId = await createModel(t, projectId, 'Late');
+    const bytes = Buffer.from(linearRegressionModel());
+    const late = await createUpload(t, projectId, bytes);
+    const fresh = await createUpload(t, projectId, bytes);
+    await putBytes(t, late, bytes);
+    await putBytes(t, fresh, bytes);
+    await t.db.dataSource.query(`UPDATE artifact_uploads SET expires_at = now() - interval '1 minute' WHERE id = $1`, [late.id]);
+
+    const jobId = await t.server.runtime.queue.enqueue(EXPIRE_UPLOADS_JOB, {});
+    const job = await t.server.runtime.queue.waitFor(jobId, 30_000);
+    expect(job.state).toBe('completed');
+    expect(job.returnValue).toBe(1);
+
+    const rows: { id: string; status: string }[] = await t.db.dataSource.query('SELECT id, status FROM artifact_uploads ORDER BY created_at');
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({ [late.id]: 'EXPIRED', [fresh.id]: 'PENDING' });
+    expect(await t.server.runtime.store.stat(`uploads/${late.id}`)).toBeNull();
+    expect(await t.server.runtime.store.stat(`uploads/${fresh.id}`)).not.toBeNull();
+
+    const res = await t.gql(REGISTER, { input: { modelId, uploadId: late.id, sha256: sha256(bytes), sizeBytes: bytes.length } });
+    expect(res.errors?.[0]?.extensions?.reason).toBe('UPLOAD_EXPIRED');
+    await expectNoOrphans(t);
   });
 });
