@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -96,5 +96,27 @@ describe('smoke: the built server with no configuration', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stdout).toContain('embedded PostgreSQL stopped');
+  });
+});
+
+describe('the built server with invalid configuration', () => {
+  it('refuses to start, naming every bad variable, and touches nothing', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'modelport-badconfig-'));
+    try {
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|S3_|REDIS_URL|MODELPORT_|NODE_ENV)/.test(k)));
+      const run = spawnSync(process.execPath, [join(root, 'dist/apps/server/src/main.js')], {
+        cwd,
+        env: { ...env, MODELPORT_PORT: 'eighty', S3_ENDPOINT: 'http://127.0.0.1:9000', MODELPORT_ROLES: 'api,chef' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain('MODELPORT_PORT: must be a whole number (got "eighty")');
+      expect(run.stderr).toContain('S3_ACCESS_KEY: required when S3_ENDPOINT is set');
+      expect(run.stderr).toContain('MODELPORT_ROLES: each role must be one of api, gateway, worker, plugin-host');
+      expect(execFileSync('ls', ['-A', cwd], { encoding: 'utf8' })).toBe('');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
