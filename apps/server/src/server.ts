@@ -104,6 +104,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const fastify = adapter.getInstance();
     // Artifact uploads stream straight to the store; Fastify never buffers them.
     fastify.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+    // While draining, every response closes its connection, so close() does not wait out keep-alive timeouts.
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
+      if (shutdown.draining) reply.header('connection', 'close');
+      done(null, payload);
+    });
     fastify.addHook('onResponse', (request, reply, done) => {
       metrics.httpDuration.observe(
         { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
@@ -149,7 +154,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       close: () => {
         closing ??= (async () => {
           shutdown.draining = true;
-          await cleanup();
+          // A connection whose last response was still streaming when close() began becomes idle later; close it then.
+          const reaper = setInterval(() => fastify.server.closeIdleConnections(), 100);
+          try {
+            await cleanup();
+          } finally {
+            clearInterval(reaper);
+          }
         })();
         return closing;
       },

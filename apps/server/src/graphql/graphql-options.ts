@@ -32,10 +32,13 @@ export function formatGraphqlError(error: GraphQLError, production: boolean, log
   return { message: 'Internal error; the server log has the details.', ...where, extensions: { code: 'INTERNAL' } };
 }
 
-type RequestFailure = Error & { errors?: unknown; statusCode?: unknown; code?: unknown };
+type RequestFailure = Error & { errors?: unknown; statusCode: number };
 
-function clientFailure(failure: unknown): failure is RequestFailure {
-  return failure instanceof Error && !(failure instanceof GraphQLError) && typeof (failure as RequestFailure).statusCode === 'number';
+/** A Fastify/Mercurius 4xx error about the request as a whole (resolver errors carry a path). */
+function requestFailure(error: GraphQLError): RequestFailure | null {
+  const failure = error.originalError as (Error & { statusCode?: unknown }) | undefined;
+  if (error.path || !(failure instanceof Error) || failure instanceof GraphQLError || typeof failure.statusCode !== 'number') return null;
+  return failure.statusCode >= 400 && failure.statusCode < 500 ? (failure as RequestFailure) : null;
 }
 
 /**
@@ -44,16 +47,16 @@ function clientFailure(failure: unknown): failure is RequestFailure {
  * wrapping the real ones. Unwraps them so the client sees each message, as a
  * GraphQL error of its own; returns the wrapper's 4xx status when it has one.
  */
-export function unwrapRequestErrors(errors: readonly GraphQLError[], batch: boolean): { errors: GraphQLError[]; statusCode: number | null } {
+function unwrapRequestErrors(errors: readonly GraphQLError[], batch: boolean): { errors: GraphQLError[]; statusCode: number | null } {
   let statusCode: number | null = null;
   const out: GraphQLError[] = [];
   for (const error of errors) {
-    const failure = error.originalError;
-    if (!clientFailure(failure) || (failure.statusCode as number) < 400 || (failure.statusCode as number) >= 500) {
+    const failure = requestFailure(error);
+    if (!failure) {
       out.push(error);
       continue;
     }
-    statusCode ??= failure.statusCode as number;
+    statusCode ??= failure.statusCode;
     const inner = Array.isArray(failure.errors) ? (failure.errors as unknown[]) : [failure];
     for (const e of inner) {
       if (e instanceof GraphQLError) out.push(e);

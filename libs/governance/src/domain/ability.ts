@@ -102,5 +102,6 @@ export function assertCan(
 /** The ids of the projects in which the caller may `action` objects of `type`; null means every project. */
 export function projectsWhere(principal: Principal, ability: AppAbility, action: Action, type: Exclude<SubjectType, 'all'>): string[] | null {
   if (principal.isPlatformAdmin) return null;
-  return [...principal.memberships.keys()].filter((projectId) => ability.can(action, asSubject(type, { projectId })));
+  // A Project's own id is `id`; every other subject names its project in `projectId`.
+  return [...principal.memberships.keys()].filter((projectId) => ability.can(action, asSubject(type, type === 'Project' ? { id: projectId } : { projectId })));
 }

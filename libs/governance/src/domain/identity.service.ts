@@ -1,5 +1,5 @@
 import { type DataSource, IsNull } from 'typeorm';
-import { decodeCursor, pageSize, toPage, uniqueViolation, type Page, type PageRequest } from '@modelport/database';
+import { decodeCursor, isUuid, pageSize, toPage, uniqueViolation, type Page, type PageRequest } from '@modelport/database';
 import { ApiTokenEntity, MembershipEntity, ProjectEntity, UserEntity } from '../persistence';
 import { asSubject, assertCan, projectsWhere, type AppAbility } from './ability';
 import { GovernanceError, GovernanceErrorCode } from './governance.errors';
@@ -95,7 +95,7 @@ export class IdentityService {
   }
 
   async getUser(caller: Caller, id: string): Promise<UserEntity> {
-    const user = await this.db.getRepository(UserEntity).findOneBy({ id });
+    const user = isUuid(id) ? await this.db.getRepository(UserEntity).findOneBy({ id }) : null;
     if (!user || !caller.ability.can('read', asSubject('User', { id: user.id }))) {
       throw new GovernanceError(GovernanceErrorCode.USER_NOT_FOUND, `No user with id ${id} is visible to you.`);
     }
@@ -128,7 +128,7 @@ export class IdentityService {
 
   /** A project the caller may read; a project of someone else is reported as not found. */
   async getProject(caller: Caller, id: string): Promise<ProjectEntity> {
-    const project = await this.db.getRepository(ProjectEntity).findOneBy({ id });
+    const project = isUuid(id) ? await this.db.getRepository(ProjectEntity).findOneBy({ id }) : null;
     if (!project || !caller.ability.can('read', asSubject('Project', { id: project.id }))) {
       throw new GovernanceError(GovernanceErrorCode.PROJECT_NOT_FOUND, `No project with id ${id} is visible to you.`);
     }
@@ -169,7 +169,7 @@ export class IdentityService {
     }
     const role: ProjectRole = input.role;
     return this.db.transaction(async (tx) => {
-      const user = await tx.getRepository(UserEntity).findOneBy({ id: input.userId });
+      const user = isUuid(input.userId) ? await tx.getRepository(UserEntity).findOneBy({ id: input.userId }) : null;
       if (!user) throw new GovernanceError(GovernanceErrorCode.USER_NOT_FOUND, `No user with id ${input.userId} exists.`);
       await this.assertKeepsAnAdmin(tx, input.projectId, input.userId, role);
       await tx.getRepository(MembershipEntity).upsert({ projectId: input.projectId, userId: input.userId, role }, ['projectId', 'userId']);
@@ -180,6 +180,7 @@ export class IdentityService {
   async removeMembership(caller: Caller, input: { projectId: string; userId: string }): Promise<boolean> {
     await this.getProject(caller, input.projectId);
     assertCan(caller.ability, 'delete', 'Membership', { projectId: input.projectId });
+    if (!isUuid(input.userId)) return false;
     return this.db.transaction(async (tx) => {
       await this.assertKeepsAnAdmin(tx, input.projectId, input.userId, null);
       const result = await tx.getRepository(MembershipEntity).delete({ projectId: input.projectId, userId: input.userId });
@@ -211,7 +212,7 @@ export class IdentityService {
     if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now().getTime()) {
       throw new GovernanceError(GovernanceErrorCode.INVALID_EXPIRY, `expiresAt ${input.expiresAt.toISOString()} is in the past; give a future time or none.`);
     }
-    const user = await this.db.getRepository(UserEntity).findOneBy({ id: userId });
+    const user = isUuid(userId) ? await this.db.getRepository(UserEntity).findOneBy({ id: userId }) : null;
     if (!user) throw new GovernanceError(GovernanceErrorCode.USER_NOT_FOUND, `No user with id ${userId} exists.`);
     const token = generateToken();
     const record = await this.db.getRepository(ApiTokenEntity).save({
@@ -226,7 +227,7 @@ export class IdentityService {
 
   async revokeToken(caller: Caller, tokenId: string): Promise<ApiTokenEntity> {
     const repo = this.db.getRepository(ApiTokenEntity);
-    const token = await repo.findOneBy({ id: tokenId });
+    const token = isUuid(tokenId) ? await repo.findOneBy({ id: tokenId }) : null;
     if (!token || !caller.ability.can('read', asSubject('ApiToken', { userId: token.userId }))) {
       throw new GovernanceError(GovernanceErrorCode.TOKEN_NOT_FOUND, `No API token with id ${tokenId} is visible to you.`);
     }
@@ -238,6 +239,7 @@ export class IdentityService {
   async listTokens(caller: Caller, userId?: string | null): Promise<ApiTokenEntity[]> {
     const owner = userId ?? caller.principal.userId;
     assertCan(caller.ability, 'read', 'ApiToken', { userId: owner });
+    if (!isUuid(owner)) return [];
     return this.db.getRepository(ApiTokenEntity).find({ where: { userId: owner }, order: { createdAt: 'DESC' } });
   }
 }

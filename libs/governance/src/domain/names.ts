@@ -5,11 +5,12 @@ export const MAX_NAME_LENGTH = 256;
 /**
  * The comparison key of a user-visible name: NFKC normalisation (so that
  * full-width, ligature and other compatibility forms collapse) and full case
- * folding (upper then lower catches ß/SS, final sigma and friends). Two names
+ * folding (upper then lower catches ß/SS, final sigma and friends; lowering
+ * first turns capital sharp s ẞ into ß so that it too becomes ss). Two names
  * with the same key are the same name.
  */
 export function nameKey(name: string): string {
-  return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+  return name.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
 }
 
 // Control characters (C0, DEL, C1) and invisible format characters (zero-width

@@ -42,25 +42,28 @@ export interface ModelportConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function readConfigFile(path: string, cwd: string): Record<string, string> {
+/** The file's settings; what is wrong with the file goes to `problems`, reported with every other problem. */
+function readConfigFile(path: string, cwd: string, problems: string[]): Record<string, string> {
   const full = isAbsolute(path) ? path : resolve(cwd, path);
   let text: string;
   try {
     text = readFileSync(full, 'utf8');
   } catch (err) {
-    throw new ConfigError([`MODELPORT_CONFIG_FILE: cannot read ${full} (${(err as Error).message})`]);
+    problems.push(`MODELPORT_CONFIG_FILE: cannot read ${full} (${(err as Error).message})`);
+    return {};
   }
   let parsed: unknown;
   try {
     parsed = /\.ya?ml$/i.test(full) ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new ConfigError([`MODELPORT_CONFIG_FILE: ${full} is not valid ${/\.ya?ml$/i.test(full) ? 'YAML' : 'JSON'} (${(err as Error).message})`]);
+    problems.push(`MODELPORT_CONFIG_FILE: ${full} is not valid ${/\.ya?ml$/i.test(full) ? 'YAML' : 'JSON'} (${(err as Error).message})`);
+    return {};
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError([`MODELPORT_CONFIG_FILE: ${full} must hold an object of SETTING: value pairs`]);
+    problems.push(`MODELPORT_CONFIG_FILE: ${full} must hold an object of SETTING: value pairs`);
+    return {};
   }
   const out: Record<string, string> = {};
-  const problems: string[] = [];
   for (const [key, value] of Object.entries(parsed)) {
     if (!(key in settings)) {
       problems.push(`MODELPORT_CONFIG_FILE: unknown setting ${key} in ${full} (see the configuration table in the README)`);
@@ -70,7 +73,6 @@ function readConfigFile(path: string, cwd: string): Record<string, string> {
       out[key] = Array.isArray(value) ? value.join(',') : String(value);
     }
   }
-  if (problems.length) throw new ConfigError(problems);
   return out;
 }
 
@@ -80,8 +82,8 @@ function readConfigFile(path: string, cwd: string): Record<string, string> {
  * variable.
  */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): ModelportConfig {
-  const fileValues = env['MODELPORT_CONFIG_FILE'] ? readConfigFile(env['MODELPORT_CONFIG_FILE'], cwd) : {};
   const problems: string[] = [];
+  const fileValues = env['MODELPORT_CONFIG_FILE'] ? readConfigFile(env['MODELPORT_CONFIG_FILE'], cwd, problems) : {};
   const values: Record<string, unknown> = {};
   for (const [name, setting] of Object.entries(settings)) {
     const fromEnv = env[name];

@@ -51,6 +51,12 @@ export function measureOperation(
   defaultPageSize: number,
 ): Measure {
   const measure: Measure = { depth: 0, cost: 0, aliases: 0 };
+  // A variable the request leaves out takes its default from the operation; count that, not the fallback page size.
+  const defaults: Record<string, unknown> = {};
+  for (const def of operation.variableDefinitions ?? []) {
+    if (def.defaultValue?.kind === Kind.INT) defaults[def.variable.name.value] = Number(def.defaultValue.value);
+  }
+  variables = { ...defaults, ...variables };
   const visit = (set: SelectionSetNode, depth: number, multiplier: number, seen: Set<string>): void => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
