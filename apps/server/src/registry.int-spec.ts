@@ -294,6 +294,17 @@ describe('model names', () => {
     expect((await t.db.dataSource.query(`SELECT count(*)::int AS n FROM artifact_uploads WHERE expected_size = 10`))[0].n).toBe(0);
   });
 
+  it('refuses forged cursors with INVALID_CURSOR instead of a database error', async () => {
+    const forged = (v: unknown[]) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const models = await t.gql(`query($a: String) { models(first: 5, after: $a) { nodes { id } } }`, { a: forged(['a', 'not-a-uuid']) });
+    expect(models.errors?.[0]?.extensions?.reason).toBe('INVALID_CURSOR');
+    const projects = await t.gql(`query($a: String) { projects(first: 5, after: $a) { nodes { id } } }`, { a: forged([1, 2]) });
+    expect(projects.errors?.[0]?.extensions?.reason).toBe('INVALID_CURSOR');
+    const modelId = await createModel(t, projectId, 'Cursor target');
+    const versions = await t.gql(`query($m: ID!, $a: String) { model(id: $m) { versions(first: 5, after: $a) { nodes { id } } } }`, { m: modelId, a: forged(['abc']) });
+    expect(versions.errors?.[0]?.extensions?.reason).toBe('INVALID_CURSOR');
+  });
+
   it('accepts 256 characters exactly', async () => {
     expect((await t.gql(CREATE, { p: projectId, n: 'é'.repeat(256) })).errors).toBeUndefined();
   });

@@ -149,7 +149,7 @@ export class IdentityService {
     const qb = this.db.getRepository(ProjectEntity).createQueryBuilder('p').orderBy('p.name_key', 'ASC').addOrderBy('p.id', 'ASC').limit(limit + 1);
     if (visible !== null) qb.andWhere('p.id = ANY(:visible)', { visible });
     if (page.after) {
-      const [key, id] = decodeCursor(page.after, 2);
+      const [key, id] = decodeCursor(page.after, 2, ['string', 'uuid']);
       qb.andWhere('(p.name_key, p.id) > (:key, :id)', { key, id });
     }
     return toPage(await qb.getMany(), limit, (p) => [p.nameKey, p.id]);

@@ -9,5 +9,5 @@ export {
   type MigrationClass,
 } from './data-source';
 export { sqlState, uniqueViolation } from './postgres-errors';
-export { pageSize, encodeCursor, decodeCursor, toPage, type Page, type PageRequest } from './pagination';
+export { pageSize, encodeCursor, decodeCursor, toPage, type CursorPart, type Page, type PageRequest } from './pagination';
 export { isUuid } from './uuid';

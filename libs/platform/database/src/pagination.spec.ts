@@ -96,3 +96,20 @@ describe('toPage', () => {
     expect(toPage([], 5, cursorOf)).toEqual({ items: [], hasNextPage: false, endCursor: null });
   });
 });
+
+describe('decodeCursor with kinds', () => {
+  it('accepts values of the declared kinds', () => {
+    const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    expect(decodeCursor(encodeCursor(['name', id]), 2, ['string', 'uuid'])).toEqual(['name', id]);
+    expect(decodeCursor(encodeCursor([7]), 1, ['int'])).toEqual([7]);
+  });
+
+  it.each([
+    [['a', 'not-a-uuid'], 2, ['string', 'uuid']],
+    [[1, '0f8fad5b-d9cb-469f-a165-70867728950e'], 2, ['string', 'uuid']],
+    [['abc'], 1, ['int']],
+    [[1.5], 1, ['int']],
+  ] as const)('refuses a well-formed cursor holding the wrong kinds: %j', (values, arity, kinds) => {
+    expect(() => decodeCursor(encodeCursor(values as unknown as (string | number)[]), arity, kinds)).toThrow(/not one this API returned/);
+  });
+});

@@ -34,10 +34,25 @@ export function encodeCursor(values: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+export type CursorPart = 'string' | 'uuid' | 'int';
+
+const UUID_PART = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function partMatches(value: unknown, kind: CursorPart): boolean {
+  if (kind === 'int') return typeof value === 'number' && Number.isSafeInteger(value);
+  if (kind === 'uuid') return typeof value === 'string' && UUID_PART.test(value);
+  return typeof value === 'string';
+}
+
+/** Decodes a cursor of `arity` values; with `kinds`, each value must also have its kind, so a forged cursor never reaches SQL. */
+export function decodeCursor(cursor: string, arity: number, kinds?: readonly CursorPart[]): (string | number)[] {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === arity && parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === arity &&
+      parsed.every((v, i) => (typeof v === 'string' || typeof v === 'number') && (!kinds || partMatches(v, kinds[i]!)))
+    ) {
       return parsed as (string | number)[];
     }
   } catch {

@@ -172,7 +172,7 @@ export class RegistryService {
       qb.andWhere('EXISTS (SELECT 1 FROM model_versions v WHERE v.model_id = m.id AND v.format = :format)', { format: validateFormat(filter.format) });
     }
     if (page.after) {
-      const [key, id] = decodeCursor(page.after, 2);
+      const [key, id] = decodeCursor(page.after, 2, ['string', 'uuid']);
       qb.andWhere('(m.name_key, m.id) > (:key, :id)', { key, id });
     }
     return toPage(await qb.getMany(), limit, (m) => [m.nameKey, m.id]);
@@ -479,7 +479,7 @@ export class RegistryService {
     if (filter.format) qb.andWhere('v.format = :format', { format: validateFormat(filter.format) });
     if (filter.alias) qb.andWhere('EXISTS (SELECT 1 FROM model_aliases a WHERE a.version_id = v.id AND a.alias = :alias)', { alias: filter.alias });
     if (page.after) {
-      const [version] = decodeCursor(page.after, 1);
+      const [version] = decodeCursor(page.after, 1, ['int']);
       qb.andWhere('v.version < :version', { version: Number(version) });
     }
     return toPage(await qb.getMany(), limit, (v) => [v.version]);
