@@ -149,4 +149,21 @@ describe('embedded PostgreSQL', () => {
     expect(await query(first.result.url!, 'SELECT note FROM kept')).toEqual([{ note: 'from the first run' }]);
     expect(await first.stop()).toBe(0);
   });
+  it('refuses to start, and deletes nothing, when the credentials file of a cluster with data is missing', async () => {
+    const credentials = join(dataDir, 'postgres-credentials.json');
+    const saved = readFileSync(credentials);
+    rmSync(credentials);
+    try {
+      const pg = await startEmbedded(dataDir);
+      expect(pg.result.url).toBeUndefined();
+      expect(pg.result.error).toContain('postgres-credentials.json is missing');
+      await pg.stop();
+      expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+    } finally {
+      writeFileSync(credentials, saved, { mode: 0o600 });
+    }
+    const again = await startEmbedded(dataDir);
+    expect(await query(again.result.url!, 'SELECT note FROM kept')).toEqual([{ note: 'from the first run' }]);
+    expect(await again.stop()).toBe(0);
+  });
 });

@@ -71,7 +71,14 @@ export async function startEmbeddedPostgres(options: { dataDir: string; logger: 
   let credentials: Credentials;
   if (initialised && existsSync(credentialsFile)) {
     credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials;
+  } else if (initialised) {
+    // Never delete a cluster that may hold data: its credentials are simply gone.
+    throw new Error(
+      `The embedded PostgreSQL in ${clusterDir} has data but ${credentialsFile} is missing, so Modelport cannot log in to it. ` +
+        'Restore that file, or move the directory away to start with an empty database, or set DATABASE_URL.',
+    );
   } else {
+    // A directory without PG_VERSION is a cluster whose creation was interrupted: start it again.
     if (existsSync(clusterDir)) rmSync(clusterDir, { recursive: true, force: true });
     credentials = { user: 'modelport', password: randomBytes(24).toString('base64url') };
     writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
