@@ -1,4 +1,5 @@
 import { ModelportError } from '@modelport/errors';
+import { isUuid } from './uuid';
 
 export interface Page<T> {
   readonly items: T[];
@@ -36,11 +37,9 @@ export function encodeCursor(values: readonly (string | number)[]): string {
 
 export type CursorPart = 'string' | 'uuid' | 'int';
 
-const UUID_PART = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function partMatches(value: unknown, kind: CursorPart): boolean {
   if (kind === 'int') return typeof value === 'number' && Number.isSafeInteger(value);
-  if (kind === 'uuid') return typeof value === 'string' && UUID_PART.test(value);
+  if (kind === 'uuid') return isUuid(value);
   return typeof value === 'string';
 }
 
