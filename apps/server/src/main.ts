@@ -15,19 +15,24 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const server = await startServer({ config, logger });
 
-  let stopping = false;
+  // Handlers go in before anything starts, so a signal during start-up (while
+  // the embedded PostgreSQL boots, say) still ends in an orderly stop.
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  let requested: string | null = null;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down gracefully');
+    if (requested) return;
+    requested = signal;
+    logger.info({ signal }, server ? 'shutting down gracefully' : 'shutdown requested during start-up; stopping once started');
     const timer = setTimeout(() => {
       logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown timed out; exiting');
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
-    server.close().then(
+    if (server) close(server);
+  };
+  const close = (running: NonNullable<typeof server>) =>
+    running.close().then(
       () => {
         logger.info('stopped');
         process.exit(0);
@@ -37,9 +42,11 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
-  };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  server = await startServer({ config, logger });
+  if (requested) await close(server);
 }
 
 main().catch((err: unknown) => {

@@ -19,7 +19,8 @@ const { silentLogger } = require(${JSON.stringify(join(root, 'dist/libs/platform
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
 startEmbeddedPostgres({ dataDir: process.argv[1], logger: silentLogger() }).then(
   (db) => {
-    say({ url: db.url });
+    const signalListeners = ['SIGHUP', 'SIGINT', 'SIGTERM'].reduce((n, s) => n + process.listenerCount(s), 0);
+    say({ url: db.url, signalListeners });
     process.stdin.resume();
     process.stdin.on('end', () => db.stop().then(() => { say({ stopped: true }); process.exit(0); }, (err) => { say({ error: String(err) }); process.exit(1); }));
   },
@@ -30,7 +31,7 @@ startEmbeddedPostgres({ dataDir: process.argv[1], logger: silentLogger() }).then
 interface Embedded {
   readonly child: ChildProcess;
   /** The first line the child printed. */
-  readonly result: { url?: string; error?: string };
+  readonly result: { url?: string; error?: string; signalListeners?: number };
   /** Ends stdin, so the child stops PostgreSQL, and waits for it to exit. */
   stop(): Promise<number | null>;
 }
@@ -104,6 +105,8 @@ describe('embedded PostgreSQL', () => {
   it('creates a cluster on first start, answers queries, and stops', async () => {
     const pg = await startEmbedded(dataDir);
     expect(pg.result.error).toBeUndefined();
+    // The package's own exit-on-signal handlers would race the server's graceful shutdown.
+    expect(pg.result.signalListeners).toBe(0);
     expect(pg.result.url).toMatch(/^postgres:\/\/modelport:[^@]+@127\.0\.0\.1:\d+\/modelport$/);
     expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
     expect(statSync(join(dataDir, 'postgres-credentials.json')).mode & 0o077).toBe(0);

