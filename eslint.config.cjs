@@ -3,7 +3,7 @@ const tseslint = require('typescript-eslint');
 const requireResolverGuard = require('./tools/eslint/require-resolver-guard.cjs');
 
 module.exports = [
-  { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', '.modelport/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', '.modelport/**', 'coverage/**', 'libs/proto/src/generated/**'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
@@ -18,7 +18,7 @@ module.exports = [
           allow: [],
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:platform', 'type:domain', 'type:sdk'] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:platform', 'type:domain'] },
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:platform', 'type:domain', 'type:sdk'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:sdk'] },

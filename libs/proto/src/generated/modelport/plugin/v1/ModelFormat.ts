@@ -1,0 +1,12 @@
+// Original file: proto/modelport/plugin/v1/plugin.proto
+
+
+export interface ModelFormat {
+  'name'?: (string);
+  'priority'?: (number);
+}
+
+export interface ModelFormat__Output {
+  'name': (string);
+  'priority': (number);
+}
