@@ -12,9 +12,9 @@ function principal(memberships: [string, ProjectRole][], isPlatformAdmin = false
   return { userId: ME, userName: 'me', isPlatformAdmin, tokenId: 'token-1', memberships: new Map(memberships) };
 }
 
-type ProjectScoped = Exclude<SubjectType, 'all' | 'Project' | 'User' | 'ApiToken'>;
-const ACTIONS: readonly Action[] = ['read', 'create', 'update', 'delete', 'manage'];
-const SCOPED: readonly ProjectScoped[] = ['Model', 'ModelVersion', 'ModelAlias', 'Upload', 'Membership'];
+type ProjectScoped = Exclude<SubjectType, 'all' | 'Project' | 'User' | 'ApiToken' | 'Plugin'>;
+const ACTIONS: readonly Action[] = ['read', 'create', 'update', 'delete', 'manage', 'predict', 'register'];
+const SCOPED: readonly ProjectScoped[] = ['Model', 'ModelVersion', 'ModelAlias', 'Upload', 'Membership', 'Deployment', 'Prediction'];
 const RANK: Record<ProjectRole, number> = { viewer: 0, 'data-scientist': 1, 'ml-engineer': 2, admin: 3 };
 
 /**
@@ -23,11 +23,13 @@ const RANK: Record<ProjectRole, number> = { viewer: 0, 'data-scientist': 1, 'ml-
  * a change to the rules must change this table too.
  */
 const LOWEST_ROLE: Record<ProjectScoped, Record<Action, ProjectRole | null>> = {
-  Model: { manage: null, read: 'viewer', create: 'data-scientist', update: 'data-scientist', delete: 'ml-engineer' },
-  ModelVersion: { manage: null, read: 'viewer', create: 'data-scientist', update: 'data-scientist', delete: 'ml-engineer' },
-  ModelAlias: { manage: null, read: 'viewer', create: 'ml-engineer', update: 'ml-engineer', delete: 'ml-engineer' },
-  Upload: { manage: null, read: 'data-scientist', create: 'data-scientist', update: null, delete: null },
-  Membership: { manage: 'admin', read: 'viewer', create: 'admin', update: 'admin', delete: 'admin' },
+  Model: { manage: null, read: 'viewer', create: 'data-scientist', update: 'data-scientist', delete: 'ml-engineer', predict: null, register: null },
+  ModelVersion: { manage: null, read: 'viewer', create: 'data-scientist', update: 'data-scientist', delete: 'ml-engineer', predict: null, register: null },
+  ModelAlias: { manage: null, read: 'viewer', create: 'ml-engineer', update: 'ml-engineer', delete: 'ml-engineer', predict: null, register: null },
+  Upload: { manage: null, read: 'data-scientist', create: 'data-scientist', update: null, delete: null, predict: null, register: null },
+  Membership: { manage: 'admin', read: 'viewer', create: 'admin', update: 'admin', delete: 'admin', predict: 'admin', register: 'admin' },
+  Deployment: { manage: null, read: 'viewer', create: 'ml-engineer', update: 'ml-engineer', delete: 'ml-engineer', predict: 'data-scientist', register: null },
+  Prediction: { manage: null, read: 'viewer', create: null, update: null, delete: null, predict: null, register: null },
 };
 
 const cases = PROJECT_ROLES.flatMap((role) =>
@@ -190,5 +192,17 @@ describe('assertCan', () => {
     expect(() => assertCan(ability, 'read', 'Model', { projectId: OTHER })).toThrow(GovernanceError);
     expect(() => assertCan(ability, 'read', 'Model')).not.toThrow();
     expect(() => assertCan(ability, 'create', 'User')).toThrow(/^You may not create User\. /);
+  });
+});
+
+describe('plugins', () => {
+  it('every caller may list plugins; only platform admins may register one', () => {
+    for (const role of PROJECT_ROLES) {
+      const ability = defineAbilityFor(principal([[OWN, role]]));
+      expect(ability.can('read', 'Plugin')).toBe(true);
+      expect(ability.can('register', 'Plugin')).toBe(false);
+    }
+    expect(defineAbilityFor(principal([])).can('read', 'Plugin')).toBe(true);
+    expect(defineAbilityFor(principal([], true)).can('register', 'Plugin')).toBe(true);
   });
 });

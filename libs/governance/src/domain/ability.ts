@@ -3,7 +3,7 @@ import { GovernanceError, GovernanceErrorCode } from './governance.errors';
 import type { Principal } from './principal';
 import type { ProjectRole } from './roles';
 
-export type Action = 'manage' | 'read' | 'create' | 'update' | 'delete';
+export type Action = 'manage' | 'read' | 'create' | 'update' | 'delete' | 'predict' | 'register';
 export type SubjectType =
   | 'all'
   | 'Project'
@@ -13,7 +13,10 @@ export type SubjectType =
   | 'Model'
   | 'ModelVersion'
   | 'ModelAlias'
-  | 'Upload';
+  | 'Upload'
+  | 'Deployment'
+  | 'Prediction'
+  | 'Plugin';
 
 /** The attributes rules may test, per subject type. */
 interface SubjectShapes {
@@ -25,13 +28,18 @@ interface SubjectShapes {
   ModelVersion: { projectId: string };
   ModelAlias: { projectId: string };
   Upload: { projectId: string };
+  Deployment: { projectId: string };
+  Prediction: { projectId: string };
+  Plugin: { id: string };
 }
 type Tagged = { [K in keyof SubjectShapes]: SubjectShapes[K] & ForcedSubject<K> }[keyof SubjectShapes];
 export type AppAbility = MongoAbility<[Action, SubjectType | Tagged]>;
 
 /** What each project role may do inside its project. Roles are cumulative: each includes the one below. */
-const ROLE_RULES: Record<ProjectRole, ReadonlyArray<[Action, Exclude<SubjectType, 'all' | 'Project' | 'User' | 'ApiToken'>]>> = {
+const ROLE_RULES: Record<ProjectRole, ReadonlyArray<[Action, Exclude<SubjectType, 'all' | 'Project' | 'User' | 'ApiToken' | 'Plugin'>]>> = {
   viewer: [
+    ['read', 'Deployment'],
+    ['read', 'Prediction'],
     ['read', 'Model'],
     ['read', 'ModelVersion'],
     ['read', 'ModelAlias'],
@@ -44,6 +52,7 @@ const ROLE_RULES: Record<ProjectRole, ReadonlyArray<[Action, Exclude<SubjectType
     ['update', 'ModelVersion'],
     ['create', 'Upload'],
     ['read', 'Upload'],
+    ['predict', 'Deployment'],
   ],
   'ml-engineer': [
     ['delete', 'Model'],
@@ -51,6 +60,9 @@ const ROLE_RULES: Record<ProjectRole, ReadonlyArray<[Action, Exclude<SubjectType
     ['create', 'ModelAlias'],
     ['update', 'ModelAlias'],
     ['delete', 'ModelAlias'],
+    ['create', 'Deployment'],
+    ['update', 'Deployment'],
+    ['delete', 'Deployment'],
   ],
   admin: [['manage', 'Membership']],
 };
@@ -66,6 +78,8 @@ export function defineAbilityFor(principal: Principal): AppAbility {
   }
   can('read', 'User', { id: principal.userId });
   can('manage', 'ApiToken', { userId: principal.userId });
+  // Which runtimes exist is not project data; registering one is for platform admins only.
+  can('read', 'Plugin');
   for (const [projectId, role] of principal.memberships) {
     can('read', 'Project', { id: projectId });
     if (role === 'admin') can('update', 'Project', { id: projectId });

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -114,6 +115,15 @@ export function describeArtifactStoreContract(name: string, factory: () => Promi
         setTimeout(() => body.destroy(failure), 20);
         await expect(store.put('broken', body)).rejects.toBe(failure);
         await expectNoObject(store, 'broken');
+      });
+
+      it('gives a read URL another process can fetch the exact bytes from, and none for a missing object', async () => {
+        const bytes = randomBytes(4096);
+        await store.put('readable/object', bytes);
+        const url = await store.readUrl('readable/object', 60);
+        const fetched = url.startsWith('file:') ? await readFile(new URL(url)) : Buffer.from(await (await fetch(url)).arrayBuffer());
+        expect(fetched.equals(bytes)).toBe(true);
+        await expectStorageError(() => store.readUrl('readable/missing', 60), StorageErrorCode.OBJECT_NOT_FOUND);
       });
 
       it('rejects get of a missing object with OBJECT_NOT_FOUND', async () => {

@@ -51,5 +51,11 @@ export interface ArtifactStore {
   presignPut(key: string, ttlSeconds: number): Promise<string | null>;
   /** A URL a client can GET the bytes from, or null when the adapter cannot presign. */
   presignGet(key: string, ttlSeconds: number): Promise<string | null>;
+  /**
+   * A URL a process on this machine can read the object from: file:// for the
+   * local directory (for plugins launched on the same machine), a presigned
+   * https:// URL for S3. OBJECT_NOT_FOUND if missing.
+   */
+  readUrl(key: string, ttlSeconds: number): Promise<string>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { createWriteStream, type Dirent } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '@modelport/observability';
 import type { ArtifactStore, ObjectInfo, PutOptions, StoredObject } from './artifact-store';
@@ -132,6 +133,12 @@ export class LocalDirectoryStore implements ArtifactStore {
     assertSafeKey(key);
     checkPresignTtl(ttlSeconds);
     return null;
+  }
+
+  async readUrl(key: string, ttlSeconds: number): Promise<string> {
+    checkPresignTtl(ttlSeconds);
+    if (!(await this.stat(key))) throw StorageError.notFound(key);
+    return pathToFileURL(this.pathOf(key)).href;
   }
 
   async close(): Promise<void> {

@@ -181,6 +181,11 @@ export class S3Store implements ArtifactStore {
     }
   }
 
+  async readUrl(key: string, ttlSeconds: number): Promise<string> {
+    if (!(await this.stat(key))) throw StorageError.notFound(key);
+    return (await this.presignGet(key, ttlSeconds))!;
+  }
+
   async close(): Promise<void> {
     this.agent.destroy();
   }
