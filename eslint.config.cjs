@@ -33,6 +33,20 @@ module.exports = [
     },
   },
   {
+    // A plugin's own tests may use the sample models (test fixtures), never core code.
+    files: ['plugins/**/*.spec.ts', 'plugins/**/*.int-spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [{ sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:sdk', 'scope:testing'] }],
+        },
+      ],
+    },
+  },
+  {
     // Tests and benchmarks read loosely typed GraphQL responses.
     files: ['**/*.spec.ts', '**/*.int-spec.ts', 'tools/bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

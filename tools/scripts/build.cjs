@@ -31,7 +31,18 @@ async function main() {
       const target = path.join(out, rel.replace(/\.ts$/, '.js'));
       const { code } = await swc.transformFile(file, { ...options, filename: file, swcrc: false, configFile: false });
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, code);
+      // Test files build in parallel while plugins they launched read dist/: never leave a half-written file.
+      let same = false;
+      try {
+        same = fs.readFileSync(target, 'utf8') === code;
+      } catch {
+        // not built yet
+      }
+      if (!same) {
+        const temp = `${target}.${process.pid}.tmp`;
+        fs.writeFileSync(temp, code);
+        fs.renameSync(temp, target);
+      }
       count++;
     }),
   );

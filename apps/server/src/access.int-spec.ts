@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import {
   buildSchema,
   type GraphQLSchema,
@@ -12,6 +13,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { linearRegressionModel } from '@modelport/sample-models';
+import { ServingRuntime } from '@modelport/serving';
 import { createMember, createModel, createProject, createUpload, putBytes, REGISTER, sha256, uploadAndRegister } from './testing/fixtures';
 import { startTestServer, type GraphqlResponse, type TestServer } from './testing/test-server';
 
@@ -47,6 +49,8 @@ async function rest(t: TestServer, method: 'GET' | 'PUT', path: string, authoriz
   return { status: res.status, body: parsed };
 }
 
+const root = resolve(__dirname, '..', '..', '..');
+
 function expectError(res: GraphqlResponse, code: string, reason: string): { message: string } {
   expect(res.errors?.[0]?.extensions).toMatchObject({ code, reason });
   return res.errors![0]!;
@@ -71,6 +75,9 @@ async function projectRows(t: TestServer, projectId: string, userIds: readonly s
     model_aliases: await q('SELECT * FROM model_aliases WHERE project_id = $1 ORDER BY model_id, alias'),
     model_alias_events: await q('SELECT e.* FROM model_alias_events e JOIN models m ON m.id = e.model_id WHERE m.project_id = $1 ORDER BY e.id'),
     artifact_uploads: await q('SELECT * FROM artifact_uploads WHERE project_id = $1 ORDER BY id'),
+    deployments: await q('SELECT * FROM deployments WHERE project_id = $1 ORDER BY id'),
+    deployment_events: await q('SELECT e.* FROM deployment_events e JOIN deployments d ON d.id = e.deployment_id WHERE d.project_id = $1 ORDER BY e.id'),
+    predictions: await q('SELECT * FROM predictions WHERE project_id = $1 ORDER BY id'),
     users: await q('SELECT * FROM users WHERE id = ANY($1) ORDER BY id', [[...userIds]]),
     api_tokens: await q('SELECT id, user_id, name, token_hash, hint, expires_at, revoked_at FROM api_tokens WHERE user_id = ANY($1) ORDER BY id', [[...userIds]]),
     totals: await q('SELECT (SELECT count(*)::int FROM projects) AS projects, (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM api_tokens) AS tokens', []),
@@ -551,10 +558,14 @@ interface Target {
   adminUserId: string;
   adminUserName: string;
   adminTokenId: string;
+  deploymentId: string;
+  deploymentName: string;
+  predictionId: string;
 }
 
 interface Caller {
   readonly userId: string;
+  readonly ownProjectId: string;
   /** A model of the caller's own project A. */
   readonly ownModelId: string;
 }
@@ -657,6 +668,30 @@ const GQL_CASES: readonly GqlCase[] = [
     variables: (b) => ({ id: b.versionId }),
   },
   { name: 'ModelVersion.aliases', expect: 'refused', query: `query($id: ID!) { modelVersion(id: $id) { aliases } }`, variables: (b) => ({ id: b.versionId }) },
+  {
+    name: 'deployments (no filter)',
+    expect: 'hidden',
+    query: `{ deployments(first: 100) { nodes { id name projectId } } }`,
+    variables: () => ({}),
+    sanity: (d) => expect(d['deployments'].nodes).toEqual([]),
+  },
+  {
+    name: 'deployments filtered by B’s project',
+    expect: 'hidden',
+    query: `query($p: ID) { deployments(first: 100, projectId: $p) { nodes { id name } } }`,
+    variables: (b) => ({ p: b.projectId }),
+    sanity: (d) => expect(d['deployments'].nodes).toEqual([]),
+  },
+  { name: 'deployment by id', expect: 'refused', query: `query($id: ID) { deployment(id: $id) { id name state } }`, variables: (b) => ({ id: b.deploymentId }) },
+  { name: 'deployment by name', expect: 'refused', query: `query($n: String) { deployment(name: $n) { id name state } }`, variables: (b) => ({ n: b.deploymentName }) },
+  { name: 'Deployment.events', expect: 'refused', query: `query($id: ID) { deployment(id: $id) { events { kind detail } } }`, variables: (b) => ({ id: b.deploymentId }) },
+  { name: 'prediction by id', expect: 'refused', query: `query($id: ID!) { prediction(id: $id) { id inputsJson } }`, variables: (b) => ({ id: b.predictionId }) },
+  {
+    name: 'predictions of B’s deployment',
+    expect: 'refused',
+    query: `query($d: ID!) { predictions(deploymentId: $d, first: 10) { nodes { id inputsJson } } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
   { name: 'apiTokens of B’s admin', expect: 'refused', query: `query($u: ID) { apiTokens(userId: $u) { id hint } }`, variables: (b) => ({ u: b.adminUserId }) },
   // Mutations
   {
@@ -745,6 +780,25 @@ const GQL_CASES: readonly GqlCase[] = [
   },
   { name: 'revokeApiToken of B’s admin', expect: 'refused', query: `mutation($id: ID!) { revokeApiToken(id: $id) { id } }`, variables: (b) => ({ id: b.adminTokenId }) },
   {
+    name: 'createDeployment in B of B’s model',
+    expect: 'refused',
+    query: `mutation($p: ID!, $m: ID!) { createDeployment(input: { projectId: $p, name: "intruder", modelId: $m, version: 1 }) { id } }`,
+    variables: (b) => ({ p: b.projectId, m: b.modelId }),
+  },
+  {
+    name: 'createDeployment in A of B’s model',
+    expect: 'refused',
+    query: `mutation($p: ID!, $m: ID!) { createDeployment(input: { projectId: $p, name: "borrowed", modelId: $m, alias: "champion" }) { id } }`,
+    variables: (b, me) => ({ p: me.ownProjectId, m: b.modelId }),
+  },
+  {
+    name: 'replaceDeploymentModelVersion of B’s deployment',
+    expect: 'refused',
+    query: `mutation($d: ID!) { replaceDeploymentModelVersion(input: { deploymentId: $d, version: 2 }) { id } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  { name: 'deleteDeployment of B', expect: 'refused', query: `mutation($d: ID!) { deleteDeployment(id: $d) { id } }`, variables: (b) => ({ d: b.deploymentId }) },
+  {
     name: 'createProject with B’s name (no name-taken oracle)',
     expect: 'refused',
     query: `mutation($n: String!) { createProject(input: { name: $n }) { id } }`,
@@ -764,10 +818,31 @@ const REST_CASES: readonly RestCase[] = [
 ];
 
 /** Operations that name no project-scoped object at all. Keep this list short; everything else belongs in GQL_CASES. */
-const NOT_PROJECT_SCOPED = ['Query.me'];
+const NOT_PROJECT_SCOPED = ['Query.me', 'Query.plugins'];
 
 /** Resolver fields below the root that take a project-scoped parent; each must be reached by some case. */
-const NESTED_RESOLVERS = ['Model.versions', 'Model.version', 'Model.aliases', 'Model.aliasHistory', 'ModelVersion.artifactDownloadUrl', 'ModelVersion.aliases'];
+const NESTED_RESOLVERS = [
+  'Model.versions',
+  'Model.version',
+  'Model.aliases',
+  'Model.aliasHistory',
+  'ModelVersion.artifactDownloadUrl',
+  'ModelVersion.aliases',
+  'Deployment.events',
+];
+
+/** The V2 data plane: B's deployment named in every endpoint, with the same answer as a name that exists nowhere. */
+const V2_CASES: readonly { name: string; method: 'GET' | 'POST'; path: (b: Target) => string; body?: unknown }[] = [
+  { name: 'GET /v2/models/{B}', method: 'GET', path: (b) => `/v2/models/${b.deploymentName}` },
+  { name: 'GET /v2/models/{B}/versions/1', method: 'GET', path: (b) => `/v2/models/${b.deploymentName}/versions/1` },
+  { name: 'GET /v2/models/{B}/ready', method: 'GET', path: (b) => `/v2/models/${b.deploymentName}/ready` },
+  {
+    name: 'POST /v2/models/{B}/infer',
+    method: 'POST',
+    path: (b) => `/v2/models/${b.deploymentName}/infer`,
+    body: { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] },
+  },
+];
 
 /** Every `Type.field` a document selects. */
 function coordinates(schema: GraphQLSchema, query: string): string[] {
@@ -817,7 +892,10 @@ describe('project isolation', () => {
   let bAdminToken: string;
 
   beforeAll(async () => {
-    t = await startTestServer();
+    execFileSync(process.execPath, [join(root, 'tools/scripts/build.cjs')], { cwd: root, stdio: 'pipe' });
+    // A plugin that serves "onnx" without running it (it echoes inputs): B needs a live deployment and a logged prediction.
+    const plugins = [{ name: 'echo', command: process.execPath, args: [join(root, 'dist/libs/serving/src/plugins/testing/fake-plugin.js')], env: { FAKE_PLUGIN_FORMAT: 'onnx', FAKE_PLUGIN_ID: 'echo' } }];
+    t = await startTestServer({ env: { MODELPORT_PLUGINS: JSON.stringify(plugins) } });
     const bProjectName = 'Bravo Secret Project';
     const bModelName = 'Bravo Fraud Detector';
     const aProject = await createProject(t, 'Alpha');
@@ -846,6 +924,20 @@ describe('project isolation', () => {
     expect((await putBytes(t, slot, SAMPLE, bAdmin.token)).status).toBe(200);
     const { apiTokens } = await t.ok<{ apiTokens: { id: string }[] }>(`{ apiTokens { id } }`, {}, bAdmin.token);
     const platformAdmin = await me(t, t.adminToken);
+    const { createDeployment: bDeployment } = await t.ok<{ createDeployment: { id: string; state: string } }>(
+      `mutation($p: ID!, $m: ID!) { createDeployment(input: { projectId: $p, name: "bravo-secret-deployment", modelId: $m, alias: "champion" }) { id state } }`,
+      { p: bProject, m: bModel.id },
+      bAdmin.token,
+    );
+    expect(bDeployment.state).toBe('READY');
+    const predicted = await fetch(`${t.url}/v2/models/bravo-secret-deployment/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bAdmin.token}` },
+      body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: [7, 8, 9, 10] }] }),
+    });
+    expect(predicted.status).toBe(200);
+    const predictionId = ((await predicted.json()) as { parameters: { prediction_id: string } }).parameters.prediction_id;
+    await t.server.app.get(ServingRuntime).writer.flush();
     b = {
       projectId: bProject,
       projectName: bProjectName,
@@ -857,6 +949,9 @@ describe('project isolation', () => {
       adminUserId: bAdmin.userId,
       adminUserName: 'bravo-admin',
       adminTokenId: apiTokens[0]!.id,
+      deploymentId: bDeployment.id,
+      deploymentName: 'bravo-secret-deployment',
+      predictionId,
     };
     ghost = {
       projectId: randomUUID(),
@@ -869,6 +964,9 @@ describe('project isolation', () => {
       adminUserId: randomUUID(),
       adminUserName: 'ghost-nowhere-admin',
       adminTokenId: randomUUID(),
+      deploymentId: randomUUID(),
+      deploymentName: 'ghost-nowhere-deployment',
+      predictionId: randomUUID(),
     };
     bUserIds = [bAdmin.userId, bViewer.userId, platformAdmin.id, ...Object.values(members).map((m) => m.userId)];
     snapshot = await projectRows(t, bProject, bUserIds);
@@ -913,7 +1011,7 @@ describe('project isolation', () => {
   });
 
   describe.each(['ADMIN', 'ML_ENGINEER', 'DATA_SCIENTIST', 'VIEWER'])('a member of A with role %s', (role) => {
-    const caller = (): Caller => ({ userId: members[role]!.userId, ownModelId: a.modelId });
+    const caller = (): Caller => ({ userId: members[role]!.userId, ownProjectId: a.projectId, ownModelId: a.modelId });
 
     it.each(GQL_CASES.map((c) => [c.name, c] as const))('%s: learns nothing about B and changes nothing', async (_name, c) => {
       const token = members[role]!.token;
@@ -945,6 +1043,22 @@ describe('project isolation', () => {
       const answer = JSON.stringify(real.body);
       for (const secret of secretsOf(c.path(b))) expect(answer.includes(secret) ? `answer contains ${secret}: ${answer}` : 'clean').toBe('clean');
       expect({ status: real.status, body: normalise(real.body, b) }).toEqual({ status: control.status, body: normalise(control.body, ghost) });
+      await expectBUnchanged();
+    });
+
+    it.each(V2_CASES.map((c) => [c.name, c] as const))('%s: 404 like a deployment that does not exist, nothing logged', async (_name, c) => {
+      const call = (target: Target) =>
+        fetch(`${t.url}${c.path(target)}`, {
+          method: c.method,
+          headers: { authorization: `Bearer ${members[role]!.token}`, ...(c.body ? { 'content-type': 'application/json' } : {}) },
+          body: c.body ? JSON.stringify(c.body) : undefined,
+        }).then(async (res) => ({ status: res.status, body: (await res.json()) as { error?: string } }));
+      const real = await call(b);
+      const control = await call(ghost);
+      expect(real.status).toBe(404);
+      expect(real.body.error).toEqual(expect.any(String));
+      expect({ status: real.status, body: normalise(real.body, b) }).toEqual({ status: control.status, body: normalise(control.body, ghost) });
+      await t.server.app.get(ServingRuntime).writer.flush();
       await expectBUnchanged();
     });
   });

@@ -7,6 +7,7 @@ import { GovernanceModule } from '@modelport/governance';
 import type { Logger } from '@modelport/observability';
 import type { JobQueue } from '@modelport/queue';
 import { PUBLIC_URL, RegistryModule } from '@modelport/registry';
+import { ServingModule } from '@modelport/serving';
 import type { ArtifactStore } from '@modelport/storage';
 import { graphqlOptions } from './graphql/graphql-options';
 import { HttpErrorFilter } from './http/error.filter';
@@ -56,6 +57,7 @@ export class AppModule {
         GraphQLModule.forRoot(graphqlOptions(rt.config, rt.logger, rt.schemaFile)),
         GovernanceModule,
         RegistryModule,
+        ServingModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

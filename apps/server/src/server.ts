@@ -7,6 +7,7 @@ import { IdentityService } from '@modelport/governance';
 import { createLogger, type Logger } from '@modelport/observability';
 import { createJobQueue } from '@modelport/queue';
 import { EXPIRE_UPLOADS_JOB } from '@modelport/registry';
+import { enqueuePredictionRetention, PREDICTION_RETENTION_INTERVAL_MS, ServingRuntime } from '@modelport/serving';
 import { createArtifactStore } from '@modelport/storage';
 import { AppModule, type Runtime } from './app.module';
 import { modelportSchema } from './database-schema';
@@ -26,6 +27,8 @@ export interface RunningServer {
   readonly url: string;
   readonly app: NestFastifyApplication;
   readonly runtime: Runtime;
+  /** host:port of the gRPC server (V2 inference and the plugin registry); null when this process runs neither the gateway nor the plugin-host role. */
+  readonly grpcAddress: string | null;
   /** The first admin's token when this start created it, else null. */
   readonly bootstrapToken: string | null;
   close(): Promise<void>;
@@ -139,15 +142,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       const timer = setInterval(sweep, UPLOAD_SWEEP_MS);
       timer.unref();
       cleanups.push(async () => clearInterval(timer));
+      if (config.predictionLog.retentionDays > 0) {
+        const retain = () => enqueuePredictionRetention(queue).catch((err: unknown) => logger.error({ err }, 'could not schedule the prediction retention job'));
+        const retention = setInterval(retain, PREDICTION_RETENTION_INTERVAL_MS);
+        retention.unref();
+        cleanups.push(async () => clearInterval(retention));
+      }
     }
-    for (const role of ['gateway', 'plugin-host'] as const) {
-      if (roles.has(role)) logger.debug({ role }, 'role has no work in this release yet');
-    }
+    const serving = app.get(ServingRuntime);
     logger.info({ url: publicUrl, roles: [...roles], queue: queue.kind, durableJobs: queue.durable }, 'Modelport server listening');
 
     let closing: Promise<void> | null = null;
     return {
       url: publicUrl,
+      grpcAddress: serving.grpcAddress,
       app,
       runtime,
       bootstrapToken,

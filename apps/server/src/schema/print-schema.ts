@@ -24,7 +24,7 @@ export const SCHEMA_HEADER = '# Generated from the code-first GraphQL types by `
 export async function printServerSchema(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'modelport-schema-'));
   const logger = silentLogger();
-  const config = configFor({ MODELPORT_DATA_DIR: dir, NODE_ENV: 'development' });
+  const config = configFor({ MODELPORT_DATA_DIR: dir, NODE_ENV: 'development', MODELPORT_ROLES: 'api', MODELPORT_PLUGINS: 'none' });
   const queue = createJobQueue({ redisUrl: null, prefix: 'schema', logger });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({

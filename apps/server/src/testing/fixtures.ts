@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { TestServer } from './test-server';
 
+/** What the fixtures need of a server: its URL, the admin token and GraphQL calls. */
+export type ApiClient = Pick<TestServer, 'url' | 'adminToken' | 'gql' | 'ok'>;
+
 export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Creates a user with a token and gives them a role in a project (admin token). */
-export async function createMember(t: TestServer, projectId: string | null, name: string, role?: string): Promise<{ userId: string; token: string }> {
+export async function createMember(t: ApiClient, projectId: string | null, name: string, role?: string): Promise<{ userId: string; token: string }> {
   const { createUser } = await t.ok<{ createUser: { id: string } }>(`mutation($name: String!) { createUser(input: { name: $name }) { id } }`, { name });
   if (projectId && role) {
     await t.ok(`mutation($p: ID!, $u: ID!, $r: ProjectRole!) { setProjectMember(input: { projectId: $p, userId: $u, role: $r }) { role } }`, {
@@ -22,12 +25,12 @@ export async function createMember(t: TestServer, projectId: string | null, name
   return { userId: createUser.id, token: createApiToken.token };
 }
 
-export async function createProject(t: TestServer, name: string, token?: string): Promise<string> {
+export async function createProject(t: ApiClient, name: string, token?: string): Promise<string> {
   const data = await t.ok<{ createProject: { id: string } }>(`mutation($n: String!) { createProject(input: { name: $n }) { id } }`, { n: name }, token);
   return data.createProject.id;
 }
 
-export async function createModel(t: TestServer, projectId: string, name: string, token?: string): Promise<string> {
+export async function createModel(t: ApiClient, projectId: string, name: string, token?: string): Promise<string> {
   const data = await t.ok<{ createModel: { id: string } }>(`mutation($p: ID!, $n: String!) { createModel(input: { projectId: $p, name: $n }) { id } }`, { p: projectId, n: name }, token);
   return data.createModel.id;
 }
@@ -38,7 +41,7 @@ export interface UploadSlot {
   headers: { name: string; value: string }[];
 }
 
-export async function createUpload(t: TestServer, projectId: string, bytes: Buffer, token?: string, declared?: { size?: number; sha256?: string }): Promise<UploadSlot> {
+export async function createUpload(t: ApiClient, projectId: string, bytes: Buffer, token?: string, declared?: { size?: number; sha256?: string }): Promise<UploadSlot> {
   const data = await t.ok<{ createArtifactUpload: UploadSlot }>(
     `mutation($p: ID!, $s: Float!, $h: String!) { createArtifactUpload(input: { projectId: $p, sizeBytes: $s, sha256: $h }) { id url headers { name value } } }`,
     { p: projectId, s: declared?.size ?? bytes.length, h: declared?.sha256 ?? sha256(bytes) },
@@ -48,7 +51,7 @@ export async function createUpload(t: TestServer, projectId: string, bytes: Buff
 }
 
 /** PUTs bytes to an upload slot the way a client would (presigned S3 URL, or the server endpoint with the token). */
-export async function putBytes(t: TestServer, slot: UploadSlot, bytes: Buffer, token: string = t.adminToken): Promise<Response> {
+export async function putBytes(t: ApiClient, slot: UploadSlot, bytes: Buffer, token: string = t.adminToken): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
   if (slot.url.startsWith(t.url)) headers['authorization'] = `Bearer ${token}`;
   return fetch(slot.url, { method: 'PUT', headers, body: bytes });
@@ -66,7 +69,7 @@ export const REGISTER = `mutation($input: RegisterModelVersionInput!) {
 
 /** Upload + register in one go; returns the GraphQL response of registerModelVersion. */
 export async function uploadAndRegister(
-  t: TestServer,
+  t: ApiClient,
   projectId: string,
   modelId: string,
   bytes: Buffer,

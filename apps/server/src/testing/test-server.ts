@@ -51,6 +51,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     DATABASE_URL: db.url,
     MODELPORT_BOOTSTRAP_TOKEN: adminToken,
     MODELPORT_LOG_LEVEL: 'silent',
+    MODELPORT_GRPC_PORT: '0',
+    // Launching the ONNX plugin costs a process per server; tests that serve models ask for it.
+    MODELPORT_PLUGINS: 'none',
     ...(s3 ? { S3_ENDPOINT: `http://${s3.endpoint}:${s3.port}`, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: 'modelport-test' } : {}),
     ...(options.queue === 'redis' ? { REDIS_URL: testServices().redisUrl, MODELPORT_QUEUE_PREFIX: `mp-test-${randomBytes(4).toString('hex')}` } : {}),
     ...options.env,

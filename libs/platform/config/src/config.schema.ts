@@ -50,6 +50,51 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
   message: 'must be one of fatal, error, warn, info, debug, trace, silent',
 });
 
+/** A plugin the plugin-host role launches and supervises on this machine. */
+export interface LocalPluginConfig {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const localPlugin = z
+  .object(
+    {
+      name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'name must be lower-case letters, digits and hyphens' }),
+      command: z.string().min(1, { message: 'command must not be empty' }),
+      args: z.array(z.string()).default([]),
+      env: z.record(z.string(), z.string()).default({}),
+    },
+    { message: 'each plugin must be an object {"name", "command", "args"?, "env"?}' },
+  )
+  .strict();
+
+/** "builtin" (the ONNX Runtime plugin shipped with Modelport), "none", or a JSON array of local plugins. */
+const plugins = z.string().transform((value, ctx): 'builtin' | LocalPluginConfig[] => {
+  if (value === 'builtin') return 'builtin';
+  if (value === 'none') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be builtin, none, or a JSON array of {"name", "command", "args", "env"}' });
+    return z.NEVER;
+  }
+  const result = z.array(localPlugin).safeParse(parsed);
+  if (!result.success) {
+    ctx.addIssue({ code: 'custom', message: result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ') });
+    return z.NEVER;
+  }
+  const names = result.data.map((p) => p.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) {
+    ctx.addIssue({ code: 'custom', message: `plugin name "${dup}" is used twice` });
+    return z.NEVER;
+  }
+  return result.data;
+});
+
 /** The raw schema over environment-variable names. Values are strings, as in the environment. */
 export const settings = {
   NODE_ENV: {
@@ -145,6 +190,55 @@ export const settings = {
   },
   MODELPORT_GRAPHQL_MAX_ALIASES: { schema: int(1, 10000), default: '30', description: 'Most aliased fields one GraphQL operation may use.' },
   MODELPORT_MAX_PAGE_SIZE: { schema: int(1, 10000), default: '100', description: 'Largest `first` a list query accepts.' },
+  MODELPORT_GRPC_PORT: {
+    schema: int(0, 65535),
+    default: '8081',
+    description: 'Port of the gRPC server: the V2 inference service and the registry remote plugins register with. 0 picks a free port.',
+  },
+  MODELPORT_PLUGINS: {
+    schema: plugins,
+    default: 'builtin',
+    description:
+      'Local serving plugins the plugin-host role launches: builtin (the ONNX Runtime plugin), none, or a JSON array of {"name", "command", "args", "env"}.',
+  },
+  MODELPORT_PLUGIN_HANDSHAKE_TIMEOUT_MS: {
+    schema: int(100, 600000),
+    default: '20000',
+    description: 'How long a launched plugin has to print its handshake line before it is killed and restarted.',
+  },
+  MODELPORT_MAX_INFER_BYTES: {
+    schema: int(1024, 2 * 1024 ** 3),
+    default: String(32 * 1024 ** 2),
+    description: 'Largest V2 inference request body (REST) or message (gRPC), in bytes; larger ones get 413 / RESOURCE_EXHAUSTED.',
+  },
+  MODELPORT_MAX_TENSOR_ELEMENTS: {
+    schema: int(1, 2 ** 31 - 1),
+    default: String(16 * 1024 ** 2),
+    description: 'Most elements one request tensor may hold.',
+  },
+  MODELPORT_INFER_TIMEOUT_MS: { schema: int(10, 600000), default: '30000', description: 'Deadline of one plugin inference call.' },
+  MODELPORT_GATEWAY_AUTH_CACHE_MS: {
+    schema: int(0, 300000),
+    default: '5000',
+    description: 'How long the gateway trusts a checked API token before checking it again; a revoked token stops working within this time.',
+  },
+  MODELPORT_DRAIN_TIMEOUT_MS: {
+    schema: int(0, 600000),
+    default: '30000',
+    description: 'How long a replaced or deleted deployment version may finish its requests before it is unloaded.',
+  },
+  MODELPORT_PREDICTION_LOG_BUFFER: {
+    schema: int(1, 10000000),
+    default: '20000',
+    description: 'Most prediction log rows held in memory waiting for the database; when full, the gateway answers 503.',
+  },
+  MODELPORT_PREDICTION_LOG_BATCH: { schema: int(1, 100000), default: '500', description: 'Most prediction log rows written in one insert.' },
+  MODELPORT_PREDICTION_LOG_FLUSH_MS: { schema: int(1, 60000), default: '50', description: 'How often buffered prediction log rows are written.' },
+  MODELPORT_PREDICTION_RETENTION_DAYS: {
+    schema: int(0, 36500),
+    default: '30',
+    description: 'Prediction log rows older than this many days are deleted by a daily job; 0 keeps them forever.',
+  },
 } as const;
 
 export type SettingName = keyof typeof settings;

@@ -33,6 +33,17 @@ describe('loadConfig', () => {
       bootstrapToken: null,
       artifacts: { maxBytes: 2 * 1024 ** 3, uploadTtlSeconds: 3600 },
       graphql: { maxDepth: 10, maxCost: 20_000, maxAliases: 30, maxPageSize: 100 },
+      serving: {
+        grpcPort: 8081,
+        plugins: 'builtin',
+        handshakeTimeoutMs: 20_000,
+        maxInferBytes: 32 * 1024 ** 2,
+        maxTensorElements: 16 * 1024 ** 2,
+        inferTimeoutMs: 30_000,
+        authCacheMs: 5000,
+        drainTimeoutMs: 30_000,
+      },
+      predictionLog: { bufferRows: 20_000, batchRows: 500, flushIntervalMs: 50, retentionDays: 30 },
     };
     expect(loadConfig({}, CWD)).toEqual(expected);
   });
@@ -266,5 +277,22 @@ describe('settingDocs', () => {
       .filter((d) => d.default !== '' && !rowOf(d.variable)!.includes(`| \`${d.default}\` |`))
       .map((d) => `${d.variable}=${d.default}`);
     expect(wrongDefault).toEqual([]);
+  });
+});
+
+describe('serving settings', () => {
+  it('reads local plugins from a JSON array, and none', () => {
+    const plugins = loadConfig({ MODELPORT_PLUGINS: JSON.stringify([{ name: 'acme', command: '/opt/acme/bin', args: ['--fast'] }]) }).serving.plugins;
+    expect(plugins).toEqual([{ name: 'acme', command: '/opt/acme/bin', args: ['--fast'], env: {} }]);
+    expect(loadConfig({ MODELPORT_PLUGINS: 'none' }).serving.plugins).toEqual([]);
+  });
+
+  it.each([
+    ['not json', /MODELPORT_PLUGINS: must be builtin, none, or a JSON array/],
+    ['[{"name":"Bad Name","command":"x"}]', /MODELPORT_PLUGINS: 0\.name: name must be lower-case/],
+    ['[{"name":"a","command":"x"},{"name":"a","command":"y"}]', /MODELPORT_PLUGINS: plugin name "a" is used twice/],
+    ['[{"name":"a","command":"x","extra":1}]', /MODELPORT_PLUGINS: .*extra/i],
+  ])('refuses MODELPORT_PLUGINS=%s, naming the variable', (value, message) => {
+    expect(() => loadConfig({ MODELPORT_PLUGINS: value })).toThrow(message);
   });
 });

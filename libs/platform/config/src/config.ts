@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ROLES, type ServerRole, settings, type SettingName } from './config.schema';
+import { ROLES, type LocalPluginConfig, type ServerRole, settings, type SettingName } from './config.schema';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -37,6 +37,22 @@ export interface ModelportConfig {
     readonly maxCost: number;
     readonly maxAliases: number;
     readonly maxPageSize: number;
+  };
+  readonly serving: {
+    readonly grpcPort: number;
+    readonly plugins: 'builtin' | readonly LocalPluginConfig[];
+    readonly handshakeTimeoutMs: number;
+    readonly maxInferBytes: number;
+    readonly maxTensorElements: number;
+    readonly inferTimeoutMs: number;
+    readonly authCacheMs: number;
+    readonly drainTimeoutMs: number;
+  };
+  readonly predictionLog: {
+    readonly bufferRows: number;
+    readonly batchRows: number;
+    readonly flushIntervalMs: number;
+    readonly retentionDays: number;
   };
 }
 
@@ -149,6 +165,22 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Modelpo
       maxCost: v['MODELPORT_GRAPHQL_MAX_COST'] as number,
       maxAliases: v['MODELPORT_GRAPHQL_MAX_ALIASES'] as number,
       maxPageSize: v['MODELPORT_MAX_PAGE_SIZE'] as number,
+    },
+    serving: {
+      grpcPort: v['MODELPORT_GRPC_PORT'] as number,
+      plugins: v['MODELPORT_PLUGINS'] as 'builtin' | LocalPluginConfig[],
+      handshakeTimeoutMs: v['MODELPORT_PLUGIN_HANDSHAKE_TIMEOUT_MS'] as number,
+      maxInferBytes: v['MODELPORT_MAX_INFER_BYTES'] as number,
+      maxTensorElements: v['MODELPORT_MAX_TENSOR_ELEMENTS'] as number,
+      inferTimeoutMs: v['MODELPORT_INFER_TIMEOUT_MS'] as number,
+      authCacheMs: v['MODELPORT_GATEWAY_AUTH_CACHE_MS'] as number,
+      drainTimeoutMs: v['MODELPORT_DRAIN_TIMEOUT_MS'] as number,
+    },
+    predictionLog: {
+      bufferRows: v['MODELPORT_PREDICTION_LOG_BUFFER'] as number,
+      batchRows: v['MODELPORT_PREDICTION_LOG_BATCH'] as number,
+      flushIntervalMs: v['MODELPORT_PREDICTION_LOG_FLUSH_MS'] as number,
+      retentionDays: v['MODELPORT_PREDICTION_RETENTION_DAYS'] as number,
     },
   };
 }

@@ -449,6 +449,17 @@ export class RegistryService {
     return version;
   }
 
+  /**
+   * A version by id with no access check, for contexts that have already
+   * authorised their caller against their own resource (a deployment serving
+   * the version, say). MODEL_VERSION_NOT_FOUND if it does not exist.
+   */
+  async versionById(id: string): Promise<ModelVersionEntity> {
+    const version = isUuid(id) ? await this.db.getRepository(ModelVersionEntity).findOneBy({ id }) : null;
+    if (!version) throw new RegistryError(RegistryErrorCode.MODEL_VERSION_NOT_FOUND, `No model version with id ${id}.`);
+    return version;
+  }
+
   /** A version by number or alias of a model. */
   async resolveVersion(caller: Caller, modelId: string, ref: { version?: number | null; alias?: string | null }): Promise<ModelVersionEntity> {
     const model = await this.getModel(caller, modelId);

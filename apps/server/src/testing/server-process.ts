@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { modelportSchema } from '../database-schema';
+import { createTestDatabase, type TestDatabase } from '@modelport/testing';
+import type { ApiClient } from './fixtures';
+import type { GraphqlResponse } from './test-server';
+
+const root = resolve(__dirname, '..', '..', '..', '..');
+
+export interface ServerProcess extends ApiClient {
+  readonly child: ChildProcess;
+  readonly grpcAddress: string;
+  readonly db: TestDatabase;
+  readonly dataDir: string;
+  /** Everything the server (and the plugins it launched) wrote to stdout, as parsed JSON log lines. */
+  logs(): Record<string, unknown>[];
+  close(): Promise<number | null>;
+}
+
+/**
+ * The built server (dist/, so build first) as its own process, on its own test
+ * database and artifact directory, with free HTTP and gRPC ports. Plugins it
+ * launches are processes of their own.
+ */
+export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const db = await createTestDatabase(modelportSchema);
+  const dataDir = mkdtempSync(join(tmpdir(), 'modelport-proc-'));
+  const adminToken = `mpt_test_${randomBytes(24).toString('hex')}`;
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|S3_|REDIS_URL|MODELPORT_|NODE_ENV)/.test(k)));
+  const child = spawn(process.execPath, [join(root, 'dist/apps/server/src/main.js')], {
+    cwd: dataDir,
+    env: {
+      ...inherited,
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      MODELPORT_PORT: '0',
+      MODELPORT_GRPC_PORT: '0',
+      MODELPORT_DATA_DIR: dataDir,
+      MODELPORT_BOOTSTRAP_TOKEN: adminToken,
+      MODELPORT_LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const logs = () =>
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const deadline = Date.now() + 60_000;
+  let url: string | null = null;
+  let grpcAddress: string | null = null;
+  while (Date.now() < deadline && (!url || !grpcAddress)) {
+    if (child.exitCode !== null) break;
+    for (const line of logs()) {
+      if (line['msg'] === 'Modelport server listening') url = line['url'] as string;
+      if (line['msg'] === 'serving ready') grpcAddress = `127.0.0.1:${String(line['grpcPort'])}`;
+    }
+    if (!url || !grpcAddress) await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!url || !grpcAddress) {
+    child.kill('SIGKILL');
+    await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`the server process did not start:\n${stderr}\n${stdout}`);
+  }
+  const base = url;
+  const gql = async <T>(query: string, variables: Record<string, unknown> = {}, token: string | null = adminToken): Promise<GraphqlResponse<T>> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    const res = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return { status: res.status, ...((await res.json()) as Omit<GraphqlResponse<T>, 'status'>) };
+  };
+  return {
+    url: base,
+    adminToken,
+    grpcAddress,
+    child,
+    db,
+    dataDir,
+    logs,
+    gql,
+    ok: async <T>(query: string, variables?: Record<string, unknown>, token?: string | null) => {
+      const res = await gql<T>(query, variables, token);
+      if (res.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+      return res.data as T;
+    },
+    close: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}

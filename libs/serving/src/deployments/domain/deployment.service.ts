@@ -1,0 +1,419 @@
+import { decodeCursor, isUuid, pageSize, toPage, uniqueViolation, type Page, type PageRequest } from '@modelport/database';
+import { assertCan, asSubject, projectsWhere, type Caller } from '@modelport/governance';
+import type { Logger } from '@modelport/observability';
+import type { RegistryService } from '@modelport/registry';
+import type { ArtifactStore } from '@modelport/storage';
+import type { DataSource, EntityManager } from 'typeorm';
+import { DeploymentEntity, DeploymentEventEntity } from '../persistence/deployment.entity';
+import { DeploymentError, DeploymentErrorCode } from './deployment.errors';
+import { PAYLOAD_LOGGING, servingSignature, validateDeploymentName, type PayloadLogging } from './deployment.types';
+import type { Route, RouteTable } from './route-table';
+import type { ServingBackend } from './serving-backend';
+
+export interface DeploymentOptions {
+  readonly maxPageSize: number;
+  /** How long a replaced version may keep finishing requests before it is unloaded anyway. */
+  readonly drainTimeoutMs: number;
+  /** Lifetime of the artifact URL handed to a plugin. */
+  readonly artifactUrlTtlSeconds: number;
+}
+
+export interface CreateDeploymentInput {
+  readonly projectId: string;
+  readonly name: string;
+  readonly modelId: string;
+  readonly version?: number | null;
+  readonly alias?: string | null;
+  readonly plugin?: string | null;
+  readonly runtimeConfig?: Readonly<Record<string, string>> | null;
+  readonly payloadLogging?: PayloadLogging | null;
+  readonly payloadSampleRate?: number | null;
+  readonly maxBatchSize?: number | null;
+  readonly maxBatchDelayMs?: number | null;
+  readonly production?: boolean | null;
+}
+
+export interface ReplaceModelVersionInput {
+  readonly deploymentId: string;
+  readonly version?: number | null;
+  readonly alias?: string | null;
+}
+
+const CONFIG_KEY = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+/**
+ * Deployments: one step from a registered version to a served model. Creating
+ * resolves the version, loads it on a plugin, waits for it and routes traffic;
+ * replacing loads the new version beside the old one, switches the route in
+ * one write, drains and unloads the old; a failed load leaves the old serving.
+ */
+export class DeploymentService {
+  /** Deployments with a rollout running in this process; a second one is refused. */
+  private readonly rollouts = new Set<string>();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly registry: RegistryService,
+    private readonly store: ArtifactStore,
+    private readonly backend: ServingBackend,
+    private readonly routes: RouteTable,
+    private readonly options: DeploymentOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  // ---- reads ----------------------------------------------------------------
+
+  async get(caller: Caller, id: string): Promise<DeploymentEntity> {
+    const deployment = isUuid(id) ? await this.db.getRepository(DeploymentEntity).findOneBy({ id }) : null;
+    if (!deployment || deployment.deletedAt || !caller.ability.can('read', asSubject('Deployment', { projectId: deployment.projectId }))) {
+      throw notFound(id);
+    }
+    return deployment;
+  }
+
+  async getByName(caller: Caller, name: string): Promise<DeploymentEntity> {
+    const deployment = await this.db.getRepository(DeploymentEntity).createQueryBuilder('d').where('d.name = :name AND d.deleted_at IS NULL', { name }).getOne();
+    if (!deployment || !caller.ability.can('read', asSubject('Deployment', { projectId: deployment.projectId }))) throw notFound(name);
+    return deployment;
+  }
+
+  async list(caller: Caller, filter: { projectId?: string | null }, page: PageRequest): Promise<Page<DeploymentEntity>> {
+    const limit = pageSize(page.first, this.options.maxPageSize);
+    const visible = projectsWhere(caller.principal, caller.ability, 'read', 'Deployment');
+    const qb = this.db
+      .getRepository(DeploymentEntity)
+      .createQueryBuilder('d')
+      .where('d.deleted_at IS NULL')
+      .orderBy('d.created_at', 'DESC')
+      .addOrderBy('d.id', 'DESC')
+      .limit(limit + 1);
+    if (visible !== null) qb.andWhere('d.project_id = ANY(:visible)', { visible });
+    if (filter.projectId) {
+      if (!isUuid(filter.projectId)) throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, `"${filter.projectId}" is not a project id (a UUID).`);
+      qb.andWhere('d.project_id = :projectId', { projectId: filter.projectId });
+    }
+    if (page.after) {
+      const [at, id] = decodeCursor(page.after, 2, ['string', 'uuid']);
+      qb.andWhere('(d.created_at, d.id) < (:at::timestamptz, :id)', { at, id });
+    }
+    return toPage(await qb.getMany(), limit, (d) => [d.createdAt.toISOString(), d.id]);
+  }
+
+  async events(caller: Caller, deploymentId: string): Promise<DeploymentEventEntity[]> {
+    const deployment = await this.get(caller, deploymentId);
+    return this.db.getRepository(DeploymentEventEntity).find({ where: { deploymentId: deployment.id }, order: { at: 'ASC', id: 'ASC' } });
+  }
+
+  // ---- create ---------------------------------------------------------------
+
+  /**
+   * Creates a deployment and, unless `wait` is false, returns once it is READY
+   * or FAILED. A FAILED deployment is returned, not thrown: it exists and says why.
+   */
+  async create(caller: Caller, input: CreateDeploymentInput, wait = true): Promise<DeploymentEntity> {
+    if (!isUuid(input.projectId)) throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, `"${input.projectId}" is not a project id (a UUID).`);
+    assertCan(caller.ability, 'create', 'Deployment', { projectId: input.projectId });
+    const name = validateDeploymentName(input.name);
+    const settings = validateSettings(input);
+    const version = await this.registry.resolveVersion(caller, input.modelId, { version: input.version, alias: input.alias });
+    if (version.projectId !== input.projectId) {
+      throw new DeploymentError(
+        DeploymentErrorCode.INVALID_ARGUMENT,
+        'The model belongs to another project. Deploy it in its own project, or register it in this one.',
+        { field: 'modelId' },
+      );
+    }
+    servingSignature(version.signature, `Version ${version.version}`);
+    // Fail early when no plugin serves the format, before anything is stored.
+    this.backend.choosePlugin(version.format, input.plugin ?? null);
+
+    let deployment: DeploymentEntity;
+    try {
+      deployment = await this.db.transaction(async (tx) => {
+        const row = await tx.getRepository(DeploymentEntity).save({
+          projectId: input.projectId,
+          name,
+          modelId: version.modelId,
+          modelVersionId: version.id,
+          sourceAlias: input.alias ?? null,
+          state: 'PENDING',
+          failure: null,
+          requestedPlugin: input.plugin ?? null,
+          pluginName: null,
+          modelKey: null,
+          runtimeConfig: settings.runtimeConfig,
+          payloadLogging: settings.payloadLogging,
+          payloadSampleRate: settings.payloadSampleRate,
+          maxBatchSize: settings.maxBatchSize,
+          maxBatchDelayMs: settings.maxBatchDelayMs,
+          production: input.production ?? false,
+          revision: 1,
+          rolloutError: null,
+          createdBy: caller.principal.userId,
+          updatedAt: new Date(),
+          readyAt: null,
+          deletedAt: null,
+        });
+        await this.event(tx, row.id, 'created', caller.principal.userId, null, version.id, input.alias ? `from alias "${input.alias}"` : `version ${version.version}`);
+        return row;
+      });
+    } catch (err) {
+      if (uniqueViolation(err) === 'deployments_live_name_unique') {
+        throw new DeploymentError(
+          DeploymentErrorCode.DEPLOYMENT_NAME_TAKEN,
+          `A deployment named "${name}" already exists (names are global because they are V2 model names). Pick another name, or replace that deployment's model version.`,
+          { field: 'name' },
+        );
+      }
+      throw err;
+    }
+    this.routes.set(await this.routeFor(deployment));
+    const rollout = this.bringUp(deployment.id, caller.principal.userId);
+    if (!wait) {
+      rollout.catch((err: unknown) => this.logger.error({ err, deployment: name }, 'deployment rollout failed unexpectedly'));
+      return deployment;
+    }
+    await rollout;
+    return this.reload(deployment.id);
+  }
+
+  /** Loads a deployment's current version and routes traffic to it (first start, or after a server restart). */
+  private async bringUp(deploymentId: string, actorId: string | null): Promise<void> {
+    if (this.rollouts.has(deploymentId)) return;
+    this.rollouts.add(deploymentId);
+    try {
+      let deployment = await this.reload(deploymentId);
+      await this.setState(deployment, 'LOADING', null);
+      deployment = await this.reload(deploymentId);
+      try {
+        const placed = await this.place(deployment, deployment.modelVersionId);
+        await this.db.transaction(async (tx) => {
+          await tx.getRepository(DeploymentEntity).update(
+            { id: deploymentId },
+            { state: 'READY', failure: null, pluginName: placed.pluginName, modelKey: placed.modelKey, readyAt: new Date(), updatedAt: new Date() },
+          );
+          await this.event(tx, deploymentId, 'ready', actorId, null, deployment.modelVersionId, `on plugin ${placed.pluginName}`);
+        });
+        this.routes.set(await this.routeFor(await this.reload(deploymentId), placed));
+        this.logger.info({ deployment: deployment.name, plugin: placed.pluginName, key: placed.modelKey }, 'deployment ready');
+      } catch (err) {
+        const reason = reasonOf(err);
+        await this.db.transaction(async (tx) => {
+          await tx.getRepository(DeploymentEntity).update({ id: deploymentId }, { state: 'FAILED', failure: reason, updatedAt: new Date() });
+          await this.event(tx, deploymentId, 'failed', actorId, null, deployment.modelVersionId, reason);
+        });
+        this.routes.set(await this.routeFor(await this.reload(deploymentId)));
+        this.logger.warn({ deployment: deployment.name, reason }, 'deployment failed');
+      }
+    } finally {
+      this.rollouts.delete(deploymentId);
+    }
+  }
+
+  /** Loads one version of a deployment on a plugin and waits until the plugin has it. */
+  private async place(deployment: DeploymentEntity, versionId: string): Promise<{ pluginName: string; pluginId: string; pluginVersion: string; modelKey: string }> {
+    const version = await this.registry.versionById(versionId);
+    const signature = servingSignature(version.signature, `Version ${version.version}`);
+    const plugin = this.backend.choosePlugin(version.format, deployment.requestedPlugin);
+    const modelKey = `${deployment.name}/v${version.version}/${deployment.id.slice(0, 8)}`;
+    const uri = await this.store.readUrl(version.artifactKey, this.options.artifactUrlTtlSeconds);
+    await this.backend.loadModel(plugin.name, {
+      model_key: modelKey,
+      artifact: { uri, sha256: version.artifactSha256, size_bytes: version.artifactSize, format: version.format },
+      signature: { inputs: signature.inputs.map((t) => ({ ...t, shape: [...t.shape] })), outputs: signature.outputs.map((t) => ({ ...t, shape: [...t.shape] })) },
+      config: deployment.runtimeConfig,
+    });
+    return { pluginName: plugin.name, pluginId: plugin.id, pluginVersion: plugin.version, modelKey };
+  }
+
+  // ---- replace --------------------------------------------------------------
+
+  /**
+   * Serves another version of the deployment's model with zero failed
+   * requests: the new version is loaded beside the old, the route switches in
+   * one write, the old drains and is unloaded. If the new version fails to
+   * load, the old keeps serving and the error says why.
+   */
+  async replaceModelVersion(caller: Caller, input: ReplaceModelVersionInput): Promise<DeploymentEntity> {
+    const deployment = await this.get(caller, input.deploymentId);
+    assertCan(caller.ability, 'update', 'Deployment', { projectId: deployment.projectId });
+    const version = await this.registry.resolveVersion(caller, deployment.modelId, { version: input.version, alias: input.alias });
+    servingSignature(version.signature, `Version ${version.version}`);
+    if (version.id === deployment.modelVersionId && deployment.state === 'READY') return deployment;
+    if (deployment.state !== 'READY') {
+      // Nothing is serving: bring the deployment up on the new version directly.
+      await this.db.getRepository(DeploymentEntity).update({ id: deployment.id }, { modelVersionId: version.id, sourceAlias: input.alias ?? null, revision: deployment.revision + 1, updatedAt: new Date() });
+      await this.bringUp(deployment.id, caller.principal.userId);
+      return this.reload(deployment.id);
+    }
+    if (this.rollouts.has(deployment.id)) {
+      throw new DeploymentError(DeploymentErrorCode.ROLLOUT_IN_PROGRESS, `Deployment "${deployment.name}" is already changing version. Wait for that to finish, then try again.`);
+    }
+    this.rollouts.add(deployment.id);
+    try {
+      let placed;
+      try {
+        placed = await this.place(deployment, version.id);
+      } catch (err) {
+        const reason = reasonOf(err);
+        await this.db.transaction(async (tx) => {
+          await tx.getRepository(DeploymentEntity).update({ id: deployment.id }, { rolloutError: reason, updatedAt: new Date() });
+          await this.event(tx, deployment.id, 'replace-failed', caller.principal.userId, deployment.modelVersionId, version.id, reason);
+        });
+        throw new DeploymentError(
+          DeploymentErrorCode.ROLLOUT_FAILED,
+          `Version ${version.version} could not be loaded, so the deployment keeps serving its current version: ${reason}`,
+          { deploymentId: deployment.id },
+        );
+      }
+      const oldRoute = this.routes.get(deployment.name);
+      await this.db.transaction(async (tx) => {
+        await tx.getRepository(DeploymentEntity).update(
+          { id: deployment.id },
+          {
+            modelVersionId: version.id,
+            sourceAlias: input.alias ?? null,
+            pluginName: placed.pluginName,
+            modelKey: placed.modelKey,
+            revision: deployment.revision + 1,
+            rolloutError: null,
+            updatedAt: new Date(),
+          },
+        );
+        await this.event(tx, deployment.id, 'version-replaced', caller.principal.userId, deployment.modelVersionId, version.id, `version ${version.version} on plugin ${placed.pluginName}`);
+      });
+      this.routes.set(await this.routeFor(await this.reload(deployment.id), placed));
+      if (oldRoute?.pluginName && oldRoute.modelKey && oldRoute.modelKey !== placed.modelKey) await this.retire(oldRoute);
+      return this.reload(deployment.id);
+    } finally {
+      this.rollouts.delete(deployment.id);
+    }
+  }
+
+  /** Waits for requests still holding a replaced route, then unloads its model. */
+  private async retire(route: Route): Promise<void> {
+    const drained = await this.routes.drain(route, this.options.drainTimeoutMs);
+    if (!drained) this.logger.warn({ deployment: route.name, key: route.modelKey }, 'requests still running after the drain timeout; unloading anyway');
+    try {
+      await this.backend.unloadModel(route.pluginName!, route.modelKey!);
+    } catch (err) {
+      this.logger.warn({ err, deployment: route.name, key: route.modelKey }, 'could not unload a replaced model version');
+    }
+  }
+
+  // ---- delete ---------------------------------------------------------------
+
+  async delete(caller: Caller, id: string): Promise<DeploymentEntity> {
+    const deployment = await this.get(caller, id);
+    assertCan(caller.ability, 'delete', 'Deployment', { projectId: deployment.projectId });
+    if (this.rollouts.has(deployment.id)) {
+      throw new DeploymentError(DeploymentErrorCode.ROLLOUT_IN_PROGRESS, `Deployment "${deployment.name}" is changing version. Wait for that to finish, then delete it.`);
+    }
+    await this.db.transaction(async (tx) => {
+      await tx.getRepository(DeploymentEntity).update({ id: deployment.id }, { deletedAt: new Date(), updatedAt: new Date() });
+      await this.event(tx, deployment.id, 'deleted', caller.principal.userId, deployment.modelVersionId, null, '');
+    });
+    const route = this.routes.delete(deployment.name);
+    if (route?.pluginName && route.modelKey) await this.retire(route);
+    return { ...deployment, deletedAt: new Date() };
+  }
+
+  // ---- start-up -------------------------------------------------------------
+
+  /** Routes every live deployment and loads each on a plugin again (the plugins started empty). */
+  async restoreAll(): Promise<void> {
+    const live = await this.db.getRepository(DeploymentEntity).createQueryBuilder('d').where('d.deleted_at IS NULL').getMany();
+    for (const deployment of live) this.routes.set(await this.routeFor(deployment));
+    await Promise.all(live.map((d) => this.bringUp(d.id, null)));
+    if (live.length > 0) this.logger.info({ deployments: live.length }, 'deployments restored');
+  }
+
+  // ---- helpers --------------------------------------------------------------
+
+  private async reload(id: string): Promise<DeploymentEntity> {
+    return this.db.getRepository(DeploymentEntity).findOneByOrFail({ id });
+  }
+
+  private async setState(deployment: DeploymentEntity, state: DeploymentEntity['state'], failure: string | null): Promise<void> {
+    await this.db.getRepository(DeploymentEntity).update({ id: deployment.id }, { state, failure, updatedAt: new Date() });
+    this.routes.set(await this.routeFor({ ...deployment, state, failure }));
+  }
+
+  private async event(tx: EntityManager, deploymentId: string, kind: string, actorId: string | null, fromVersionId: string | null, toVersionId: string | null, detail: string): Promise<void> {
+    await tx.getRepository(DeploymentEventEntity).insert({ deploymentId, kind, actorId, fromVersionId, toVersionId, detail, at: new Date() });
+  }
+
+  private async routeFor(deployment: DeploymentEntity, placed?: { pluginName: string; pluginId: string; pluginVersion: string; modelKey: string }): Promise<Route> {
+    const version = await this.registry.versionById(deployment.modelVersionId);
+    let signature;
+    try {
+      signature = servingSignature(version.signature, `Version ${version.version}`);
+    } catch {
+      signature = { inputs: [], outputs: [] };
+    }
+    return {
+      deploymentId: deployment.id,
+      projectId: deployment.projectId,
+      name: deployment.name,
+      state: deployment.state,
+      failure: deployment.failure,
+      modelId: deployment.modelId,
+      modelVersionId: version.id,
+      modelVersion: version.version,
+      artifactSha256: version.artifactSha256,
+      format: version.format,
+      pluginName: placed?.pluginName ?? (deployment.state === 'READY' ? deployment.pluginName : null),
+      pluginId: placed?.pluginId ?? null,
+      pluginVersion: placed?.pluginVersion ?? null,
+      modelKey: placed?.modelKey ?? (deployment.state === 'READY' ? deployment.modelKey : null),
+      signature,
+      payloadLogging: deployment.payloadLogging,
+      payloadSampleRate: deployment.payloadSampleRate,
+      maxBatchSize: deployment.maxBatchSize,
+      maxBatchDelayMs: deployment.maxBatchDelayMs,
+    };
+  }
+}
+
+function notFound(id: string): DeploymentError {
+  return new DeploymentError(DeploymentErrorCode.DEPLOYMENT_NOT_FOUND, `No deployment "${id}" is visible to you.`);
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function validateSettings(input: CreateDeploymentInput) {
+  const runtimeConfig: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input.runtimeConfig ?? {})) {
+    if (!CONFIG_KEY.test(key) || typeof value !== 'string' || value.length > 256) {
+      throw new DeploymentError(
+        DeploymentErrorCode.INVALID_ARGUMENT,
+        `Runtime setting "${key.slice(0, 64)}" is not valid: keys are lower-case identifiers (letters, digits, _ . -) and values strings of at most 256 characters.`,
+        { field: 'runtimeConfig' },
+      );
+    }
+    runtimeConfig[key] = value;
+  }
+  if (Object.keys(runtimeConfig).length > 32) throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, 'At most 32 runtime settings are allowed.', { field: 'runtimeConfig' });
+  const payloadLogging = input.payloadLogging ?? 'full';
+  if (!PAYLOAD_LOGGING.includes(payloadLogging)) {
+    throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, `payloadLogging must be one of ${PAYLOAD_LOGGING.join(', ')}.`, { field: 'payloadLogging' });
+  }
+  const payloadSampleRate = input.payloadSampleRate ?? (payloadLogging === 'sampled' ? 0.1 : 1);
+  if (!(payloadSampleRate >= 0 && payloadSampleRate <= 1)) {
+    throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, `payloadSampleRate must be between 0 and 1, got ${payloadSampleRate}.`, { field: 'payloadSampleRate' });
+  }
+  const maxBatchSize = input.maxBatchSize ?? null;
+  if (maxBatchSize !== null && !(Number.isInteger(maxBatchSize) && maxBatchSize >= 2 && maxBatchSize <= 1024)) {
+    throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, `maxBatchSize must be an integer from 2 to 1024 (or unset to turn batching off), got ${maxBatchSize}.`, { field: 'maxBatchSize' });
+  }
+  const maxBatchDelayMs = input.maxBatchDelayMs ?? (maxBatchSize !== null ? 2 : null);
+  if (maxBatchDelayMs !== null && !(Number.isInteger(maxBatchDelayMs) && maxBatchDelayMs >= 0 && maxBatchDelayMs <= 1000)) {
+    throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, `maxBatchDelayMs must be an integer from 0 to 1000, got ${maxBatchDelayMs}.`, { field: 'maxBatchDelayMs' });
+  }
+  if (maxBatchDelayMs !== null && maxBatchSize === null) {
+    throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, 'maxBatchDelayMs needs maxBatchSize: set both to turn dynamic batching on.', { field: 'maxBatchDelayMs' });
+  }
+  return { runtimeConfig, payloadLogging, payloadSampleRate, maxBatchSize, maxBatchDelayMs };
+}

@@ -1,0 +1,91 @@
+import type { SignatureSpec } from '@modelport/plugin-sdk';
+import type { DeploymentState, PayloadLogging } from './deployment.types';
+
+/** What the gateway needs to answer one request for a deployment, fixed for the route's lifetime. */
+export interface Route {
+  readonly deploymentId: string;
+  readonly projectId: string;
+  readonly name: string;
+  readonly state: DeploymentState;
+  /** Why the deployment is not serving (FAILED) or is still loading. */
+  readonly failure: string | null;
+  readonly modelId: string;
+  readonly modelVersionId: string;
+  readonly modelVersion: number;
+  readonly artifactSha256: string;
+  readonly format: string;
+  readonly pluginName: string | null;
+  readonly pluginId: string | null;
+  readonly pluginVersion: string | null;
+  readonly modelKey: string | null;
+  readonly signature: SignatureSpec;
+  readonly payloadLogging: PayloadLogging;
+  readonly payloadSampleRate: number;
+  readonly maxBatchSize: number | null;
+  readonly maxBatchDelayMs: number | null;
+}
+
+/**
+ * Routes by deployment name, swapped whole: a request takes the route it
+ * finds and keeps it to the end, so switching versions is one map write and
+ * the old route can be drained by counting the requests still holding it.
+ */
+export class RouteTable {
+  private readonly routes = new Map<string, Route>();
+  private readonly inflight = new WeakMap<Route, { count: number; idle: (() => void)[] }>();
+
+  get(name: string): Route | undefined {
+    return this.routes.get(name);
+  }
+
+  set(route: Route): Route | undefined {
+    const previous = this.routes.get(route.name);
+    this.routes.set(route.name, route);
+    return previous;
+  }
+
+  delete(name: string): Route | undefined {
+    const previous = this.routes.get(name);
+    this.routes.delete(name);
+    return previous;
+  }
+
+  all(): Route[] {
+    return [...this.routes.values()];
+  }
+
+  /** Marks a request as using `route` until the returned function is called. */
+  enter(route: Route): () => void {
+    let entry = this.inflight.get(route);
+    if (!entry) {
+      entry = { count: 0, idle: [] };
+      this.inflight.set(route, entry);
+    }
+    entry.count++;
+    let left = false;
+    const e = entry;
+    return () => {
+      if (left) return;
+      left = true;
+      if (--e.count === 0) for (const resolve of e.idle.splice(0)) resolve();
+    };
+  }
+
+  inflightOn(route: Route): number {
+    return this.inflight.get(route)?.count ?? 0;
+  }
+
+  /** Resolves true once no request holds `route`, or false after `timeoutMs`. */
+  async drain(route: Route, timeoutMs: number): Promise<boolean> {
+    const entry = this.inflight.get(route);
+    if (!entry || entry.count === 0) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref?.();
+      entry.idle.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+}

@@ -1,0 +1,66 @@
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Can, CurrentCaller, type Caller } from '@modelport/governance';
+import { PageArgs, toConnection, type Connection } from '@modelport/graphql';
+import { DeploymentService } from '../domain/deployment.service';
+import {
+  CreateDeploymentInput,
+  DeploymentConnection,
+  DeploymentEventObject,
+  DeploymentObject,
+  ReplaceDeploymentModelVersionInput,
+} from './deployment.objects';
+
+@Resolver(() => DeploymentObject)
+export class DeploymentResolver {
+  constructor(private readonly service: DeploymentService) {}
+
+  @Query(() => DeploymentConnection, { description: 'Deployments in every project the caller may read, newest first.' })
+  @Can('read', 'Deployment')
+  async deployments(
+    @CurrentCaller() caller: Caller,
+    @Args() page: PageArgs,
+    @Args('projectId', { type: () => ID, nullable: true }) projectId?: string,
+  ): Promise<Connection<DeploymentObject>> {
+    return toConnection(await this.service.list(caller, { projectId }, page), DeploymentObject.from);
+  }
+
+  @Query(() => DeploymentObject, { description: 'A deployment by id or by name.' })
+  @Can('read', 'Deployment')
+  async deployment(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID, nullable: true }) id?: string,
+    @Args('name', { type: () => String, nullable: true }) name?: string,
+  ): Promise<DeploymentObject> {
+    return DeploymentObject.from(id ? await this.service.get(caller, id) : await this.service.getByName(caller, name ?? ''));
+  }
+
+  @ResolveField(() => [DeploymentEventObject], { description: 'Every change of the deployment, oldest first.' })
+  @Can('read', 'Deployment')
+  async events(@CurrentCaller() caller: Caller, @Parent() deployment: DeploymentObject): Promise<DeploymentEventObject[]> {
+    return (await this.service.events(caller, deployment.id)).map(DeploymentEventObject.from);
+  }
+
+  @Mutation(() => DeploymentObject, {
+    description: 'Serves a model version (or the version an alias names) in one step: load it on a plugin, wait for it, route traffic.',
+  })
+  @Can('create', 'Deployment')
+  async createDeployment(@CurrentCaller() caller: Caller, @Args('input') input: CreateDeploymentInput): Promise<DeploymentObject> {
+    const { wait, runtimeConfig, ...rest } = input;
+    const settings = runtimeConfig ? Object.fromEntries(runtimeConfig.map((s) => [s.key, s.value])) : null;
+    return DeploymentObject.from(await this.service.create(caller, { ...rest, runtimeConfig: settings }, wait !== false));
+  }
+
+  @Mutation(() => DeploymentObject, {
+    description: 'Serves another version of the same model with zero failed requests; if it fails to load, the current version keeps serving.',
+  })
+  @Can('update', 'Deployment')
+  async replaceDeploymentModelVersion(@CurrentCaller() caller: Caller, @Args('input') input: ReplaceDeploymentModelVersionInput): Promise<DeploymentObject> {
+    return DeploymentObject.from(await this.service.replaceModelVersion(caller, input));
+  }
+
+  @Mutation(() => DeploymentObject, { description: 'Stops routing, drains, and unloads the model. Its predictions stay in the log.' })
+  @Can('delete', 'Deployment')
+  async deleteDeployment(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }) id: string): Promise<DeploymentObject> {
+    return DeploymentObject.from(await this.service.delete(caller, id));
+  }
+}

@@ -1,0 +1,42 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import type { DeploymentState, PayloadLogging } from '../domain/deployment.types';
+
+@Entity({ name: 'deployments' })
+export class DeploymentEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'project_id', type: 'uuid' }) projectId!: string;
+  @Column({ type: 'text' }) name!: string;
+  @Column({ name: 'model_id', type: 'uuid' }) modelId!: string;
+  @Column({ name: 'model_version_id', type: 'uuid' }) modelVersionId!: string;
+  @Column({ name: 'source_alias', type: 'text', nullable: true }) sourceAlias!: string | null;
+  @Column({ type: 'text' }) state!: DeploymentState;
+  @Column({ type: 'text', nullable: true }) failure!: string | null;
+  @Column({ name: 'requested_plugin', type: 'text', nullable: true }) requestedPlugin!: string | null;
+  @Column({ name: 'plugin_name', type: 'text', nullable: true }) pluginName!: string | null;
+  @Column({ name: 'model_key', type: 'text', nullable: true }) modelKey!: string | null;
+  @Column({ name: 'runtime_config', type: 'jsonb', default: () => "'{}'" }) runtimeConfig!: Record<string, string>;
+  @Column({ name: 'payload_logging', type: 'text' }) payloadLogging!: PayloadLogging;
+  @Column({ name: 'payload_sample_rate', type: 'double precision' }) payloadSampleRate!: number;
+  @Column({ name: 'max_batch_size', type: 'integer', nullable: true }) maxBatchSize!: number | null;
+  @Column({ name: 'max_batch_delay_ms', type: 'integer', nullable: true }) maxBatchDelayMs!: number | null;
+  @Column({ type: 'boolean', default: false }) production!: boolean;
+  @Column({ type: 'integer', default: 1 }) revision!: number;
+  @Column({ name: 'rollout_error', type: 'text', nullable: true }) rolloutError!: string | null;
+  @Column({ name: 'created_by', type: 'uuid' }) createdBy!: string;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  @Column({ name: 'ready_at', type: 'timestamptz', nullable: true }) readyAt!: Date | null;
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
+}
+
+@Entity({ name: 'deployment_events' })
+export class DeploymentEventEntity {
+  @PrimaryColumn({ type: 'bigint', generated: 'increment' }) id!: string;
+  @Column({ name: 'deployment_id', type: 'uuid' }) deploymentId!: string;
+  @Column({ type: 'timestamptz' }) at!: Date;
+  @Column({ type: 'text' }) kind!: string;
+  @Column({ name: 'actor_id', type: 'uuid', nullable: true }) actorId!: string | null;
+  @Column({ name: 'from_version_id', type: 'uuid', nullable: true }) fromVersionId!: string | null;
+  @Column({ name: 'to_version_id', type: 'uuid', nullable: true }) toVersionId!: string | null;
+  @Column({ type: 'text' }) detail!: string;
+}

@@ -1,0 +1,54 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class ServingDeployments1764600000000 implements MigrationInterface {
+  name = 'ServingDeployments1764600000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE deployments (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      project_id uuid NOT NULL REFERENCES projects(id) ON DELETE RESTRICT,
+      name text NOT NULL,
+      model_id uuid NOT NULL REFERENCES models(id) ON DELETE RESTRICT,
+      model_version_id uuid NOT NULL REFERENCES model_versions(id) ON DELETE RESTRICT,
+      source_alias text,
+      state text NOT NULL CHECK (state IN ('PENDING', 'LOADING', 'READY', 'FAILED')),
+      failure text,
+      requested_plugin text,
+      plugin_name text,
+      model_key text,
+      runtime_config jsonb NOT NULL DEFAULT '{}',
+      payload_logging text NOT NULL DEFAULT 'full' CHECK (payload_logging IN ('full', 'sampled', 'none')),
+      payload_sample_rate double precision NOT NULL DEFAULT 1 CHECK (payload_sample_rate >= 0 AND payload_sample_rate <= 1),
+      max_batch_size integer CHECK (max_batch_size IS NULL OR max_batch_size BETWEEN 2 AND 1024),
+      max_batch_delay_ms integer CHECK (max_batch_delay_ms IS NULL OR max_batch_delay_ms BETWEEN 0 AND 1000),
+      production boolean NOT NULL DEFAULT false,
+      revision integer NOT NULL DEFAULT 1,
+      rollout_error text,
+      created_by uuid NOT NULL REFERENCES users(id),
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      ready_at timestamptz,
+      deleted_at timestamptz
+    )`);
+    // The V2 model name is the deployment name, so names are unique across projects among live deployments.
+    await q.query(`CREATE UNIQUE INDEX deployments_live_name_unique ON deployments (name) WHERE deleted_at IS NULL`);
+    await q.query(`CREATE INDEX deployments_project_idx ON deployments (project_id, created_at DESC, id DESC) WHERE deleted_at IS NULL`);
+    // Every change of what a deployment serves, for "what served at time T" and the deployment's timeline.
+    await q.query(`CREATE TABLE deployment_events (
+      id bigserial PRIMARY KEY,
+      deployment_id uuid NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+      at timestamptz NOT NULL DEFAULT now(),
+      kind text NOT NULL,
+      actor_id uuid,
+      from_version_id uuid,
+      to_version_id uuid,
+      detail text NOT NULL DEFAULT ''
+    )`);
+    await q.query(`CREATE INDEX deployment_events_deployment_idx ON deployment_events (deployment_id, at)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE deployment_events`);
+    await q.query(`DROP TABLE deployments`);
+  }
+}

@@ -1,0 +1,7 @@
+// Serving: the plugin host, deployments, the Open Inference Protocol gateway and the prediction log.
+export { ServingModule } from './serving.module';
+export { ServingRuntime, builtinPlugins } from './serving-runtime';
+export { servingEntities, servingMigrations } from './persistence';
+export { DeploymentService } from './deployments/domain/deployment.service';
+export { DeploymentError, DeploymentErrorCode } from './deployments/domain/deployment.errors';
+export { PREDICTION_RETENTION_JOB, enqueuePredictionRetention, PREDICTION_RETENTION_INTERVAL_MS } from './predictions';

@@ -1,0 +1,54 @@
+import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { DataSource } from 'typeorm';
+import { ARTIFACT_STORE, JOB_QUEUE, LOGGER, MODELPORT_CONFIG, type ModelportConfig } from '@modelport/config';
+import { GovernanceModule, IdentityService } from '@modelport/governance';
+import type { Logger } from '@modelport/observability';
+import type { JobQueue } from '@modelport/queue';
+import { RegistryModule, RegistryService } from '@modelport/registry';
+import type { ArtifactStore } from '@modelport/storage';
+import { DeploymentService } from './deployments/domain/deployment.service';
+import { DeploymentResolver } from './deployments/graphql/deployment.resolver';
+import { ServingResolver } from './graphql/serving.resolver';
+import { PluginHost } from './plugins';
+import { PredictionLogService } from './predictions';
+import { ServingRuntime } from './serving-runtime';
+
+@Module({
+  imports: [GovernanceModule, RegistryModule],
+  providers: [
+    {
+      provide: ServingRuntime,
+      inject: [MODELPORT_CONFIG, LOGGER, DataSource, ARTIFACT_STORE, JOB_QUEUE, IdentityService, RegistryService],
+      useFactory: (config: ModelportConfig, logger: Logger, dataSource: DataSource, store: ArtifactStore, queue: JobQueue, identity: IdentityService, registry: RegistryService) =>
+        new ServingRuntime({ config, logger, dataSource, store, queue, identity, registry }),
+    },
+    { provide: DeploymentService, inject: [ServingRuntime], useFactory: (rt: ServingRuntime) => rt.deployments },
+    { provide: PluginHost, inject: [ServingRuntime], useFactory: (rt: ServingRuntime) => rt.host },
+    { provide: PredictionLogService, inject: [ServingRuntime], useFactory: (rt: ServingRuntime) => rt.predictions },
+    DeploymentResolver,
+    ServingResolver,
+  ],
+  exports: [ServingRuntime],
+})
+export class ServingModule implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly runtime: ServingRuntime,
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+  ) {}
+
+  onModuleInit(): void {
+    this.runtime.registerJobs(this.queue);
+    this.runtime.registerRoutes(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runtime.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runtime.close();
+  }
+}
