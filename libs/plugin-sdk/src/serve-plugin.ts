@@ -125,6 +125,7 @@ async function start(
   const gracePeriodMs = options.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS;
   const workDir = await mkdtemp(join(options.workDir ?? tmpdir(), 'modelport-plugin-'));
 
+  let ready = false;
   const health = new PluginHealth();
   const calls = new InFlightCalls();
   const table = new ModelTable({
@@ -134,12 +135,11 @@ async function start(
     removeFile: (path) => rm(path, { force: true }),
     logger,
     events: {
-      loaded: (key) => health.setStatus(key, 'SERVING'),
+      loaded: (key) => health.setStatus(key, ready ? 'SERVING' : 'NOT_SERVING'),
       unloading: (key) => health.setStatus(key, 'NOT_SERVING'),
       unloaded: (key) => health.remove(key),
     },
   });
-  let ready = false;
   const ctx = {
     runtime,
     table,

@@ -56,6 +56,7 @@ export class ServingRuntime {
   readonly deployments: DeploymentService;
   readonly gateway: GatewayService;
   readonly limits: TensorLimits;
+  readonly batcher = new DynamicBatcher();
   private grpcServer: grpc.Server | null = null;
   private grpcPort: number | null = null;
   private started = false;
@@ -134,7 +135,7 @@ export class ServingRuntime {
       this.writer,
       { limits: this.limits, authCacheMs: config.serving.authCacheMs, inferDeadlineMs: config.serving.inferTimeoutMs, maxRequestedOutputs: 1024 },
       log,
-      new DynamicBatcher(),
+      this.batcher,
     );
   }
 

@@ -2,7 +2,7 @@
 // The plugin conformance kit on the command line. Checks a running plugin
 // (--address/--secret) or launches one the way the Modelport host does
 // (--launch), prints one line per check and exits 0 only if all passed.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fromJson, type Tensor } from '../tensors';
 import { launchLocalPlugin, type LaunchedPlugin } from './launch-local-plugin';
@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const problems: string[] = [];
   if (!values.artifact) problems.push('--artifact is required');
+  else if (!existsSync(values.artifact)) problems.push(`--artifact ${values.artifact}: no such file`);
   if (!values.format) problems.push('--format is required');
   if (values.launch && values.address) problems.push('give either --launch or --address, not both');
   const secret = values.secret ?? process.env['MODELPORT_PLUGIN_SECRET'];

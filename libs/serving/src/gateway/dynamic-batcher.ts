@@ -28,6 +28,13 @@ interface Pending {
  */
 export class DynamicBatcher {
   private readonly pending = new Map<string, Pending>();
+  private batches = 0;
+  private batchedRequests = 0;
+
+  /** Plugin calls that carried more than one request, and how many requests they carried. */
+  stats(): { batches: number; batchedRequests: number } {
+    return { batches: this.batches, batchedRequests: this.batchedRequests };
+  }
 
   submit(route: Route, call: InferCall, run: Run): Promise<Tensor[]> {
     const maxRows = route.maxBatchSize ?? 1;
@@ -62,6 +69,8 @@ export class DynamicBatcher {
       batch.run(only.call.inputs, only.call.outputs).then(only.resolve, only.reject);
       return;
     }
+    this.batches++;
+    this.batchedRequests += items.length;
     const first = items[0]!.call;
     const inputs = first.inputs.map((t, i) => concatRows(items.map((w) => w.call.inputs[i]!), batch.rows));
     batch.run(inputs, first.outputs).then(

@@ -28,15 +28,29 @@ export interface GatewayOptions {
   readonly maxRequestedOutputs: number;
 }
 
-export interface InferCall {
+/** A request's tensors and options, decoded from REST JSON or a gRPC message. */
+export interface DecodedCall {
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly string[];
+  readonly parameters: Readonly<Record<string, unknown>>;
+}
+
+export interface InferRequest {
   readonly deployment: string;
   /** The V2 version in the path or request ('' when none). */
   readonly version: string;
   readonly id: string;
-  readonly inputs: readonly Tensor[];
-  readonly outputs: readonly string[];
-  readonly parameters: Readonly<Record<string, unknown>>;
   readonly protocol: 'rest' | 'grpc';
+  /**
+   * Decodes and checks the tensors; called once the deployment is known, so
+   * that bad input to a deployment is logged as a failed prediction.
+   */
+  decode(): DecodedCall;
+}
+
+/** A decoded request on its way to the plugin (what the batcher joins). */
+export interface InferCall extends DecodedCall {
+  readonly id: string;
 }
 
 export interface InferAnswer {
@@ -106,15 +120,16 @@ export class GatewayService {
     return route;
   }
 
-  async infer(caller: Caller, call: InferCall): Promise<InferAnswer> {
+  async infer(caller: Caller, request: InferRequest): Promise<InferAnswer> {
     const started = process.hrtime.bigint();
     const receivedAt = new Date();
     let route: Route | null = null;
     let outputs: Tensor[] | null = null;
     let failure: GatewayError | null = null;
     const predictionId = newPredictionId();
+    let call: InferCall | null = null;
     try {
-      route = this.visibleRoute(caller, call.deployment, call.version);
+      route = this.visibleRoute(caller, request.deployment, request.version);
       if (!caller.ability.can('predict', asSubject('Deployment', { projectId: route.projectId }))) {
         throw GatewayError.forbidden(`You may read deployment "${route.name}" but not predict with it. Ask a project admin for the data-scientist role or higher.`);
       }
@@ -125,16 +140,18 @@ export class GatewayService {
             : `Deployment "${route.name}" is ${route.state}; it answers once READY.`,
         );
       }
+      call = { id: request.id, ...request.decode() };
       checkInputsAgainstSignature(call.inputs, route.signature);
       checkRequestedOutputs(call.outputs, route.signature, this.options.maxRequestedOutputs);
       if (!this.sink.hasRoom()) {
         throw GatewayError.unavailable('The prediction log is full (its database is slow or down), so no prediction is accepted until it catches up. Retry shortly.');
       }
       const held = route;
-      const run = (inputs: readonly Tensor[], wanted: readonly string[]) => this.runOnPlugin(held, call.id, inputs, wanted);
+      const decoded = call;
+      const run = (inputs: readonly Tensor[], wanted: readonly string[]) => this.runOnPlugin(held, decoded.id, inputs, wanted);
       const leave = this.routes.enter(held);
       try {
-        outputs = this.batcher && held.maxBatchSize ? await this.batcher.submit(held, call, run) : await run(call.inputs, call.outputs);
+        outputs = this.batcher && held.maxBatchSize ? await this.batcher.submit(held, decoded, run) : await run(decoded.inputs, decoded.outputs);
       } finally {
         leave();
       }
@@ -146,7 +163,7 @@ export class GatewayService {
       };
     } catch (err) {
       failure = toGatewayError(err);
-      if (failure.httpStatus >= 500) this.logger.warn({ err, deployment: call.deployment, predictionId }, 'prediction failed');
+      if (failure.httpStatus >= 500) this.logger.warn({ err, deployment: request.deployment, predictionId }, 'prediction failed');
       throw failure;
     } finally {
       // Requests that never reached a deployment (unknown or invisible name) belong to no project's log.
@@ -164,18 +181,18 @@ export class GatewayService {
           artifactSha256: route.artifactSha256,
           pluginId: route.pluginId,
           pluginVersion: route.pluginVersion,
-          requestId: call.id || null,
-          protocol: call.protocol,
+          requestId: request.id || null,
+          protocol: request.protocol,
           consumerId: caller.principal.userId,
           status: failure === null ? 'ok' : 'error',
           errorStatus: failure?.httpStatus ?? null,
           errorMessage: failure?.message ?? null,
           latencyUs: Number((process.hrtime.bigint() - started) / 1000n),
-          inputRows: call.inputs[0]?.shape[0] ?? null,
-          payloadStored: keep,
-          inputs: keep ? call.inputs.map(toJson) : null,
+          inputRows: call?.inputs[0]?.shape[0] ?? null,
+          payloadStored: keep && call !== null,
+          inputs: keep && call ? call.inputs.map(toJson) : null,
           outputs: keep && outputs ? outputs.map(toJson) : null,
-          parameters: Object.keys(call.parameters).length ? call.parameters : null,
+          parameters: call && Object.keys(call.parameters).length ? call.parameters : null,
         });
       }
     }

@@ -57,22 +57,24 @@ export function v2GrpcHandlers(gateway: GatewayService, options: V2GrpcOptions):
       const request = call.request;
       (async () => {
         const caller = await gateway.authenticate(authorization(call.metadata));
-        if (request.outputs.length > options.maxRequestedOutputs) {
-          throw GatewayError.badRequest(`${request.outputs.length} outputs were requested; at most ${options.maxRequestedOutputs} are accepted.`);
-        }
-        const decoded = decodeInferInputs(request, options.limits);
-        const parameters: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(request.parameters)) parameters[k] = v.parameter_choice ? v[v.parameter_choice] : null;
+        let encoding: 'raw' | 'typed' = 'typed';
         const answer = await gateway.infer(caller, {
           deployment: request.model_name,
           version: request.model_version,
           id: request.id,
-          inputs: decoded.inputs,
-          outputs: request.outputs.map((o) => o.name),
-          parameters,
           protocol: 'grpc',
+          decode: () => {
+            if (request.outputs.length > options.maxRequestedOutputs) {
+              throw GatewayError.badRequest(`${request.outputs.length} outputs were requested; at most ${options.maxRequestedOutputs} are accepted.`);
+            }
+            const decoded = decodeInferInputs(request, options.limits);
+            encoding = decoded.encoding;
+            const parameters: Record<string, unknown> = {};
+            for (const [k, v] of Object.entries(request.parameters)) parameters[k] = v.parameter_choice ? v[v.parameter_choice] : null;
+            return { inputs: decoded.inputs, outputs: request.outputs.map((o) => o.name), parameters };
+          },
         });
-        const encoded = encodeInferOutputs(answer.outputs, decoded.encoding);
+        const encoded = encodeInferOutputs(answer.outputs, encoding);
         const response: ModelInferResponse = {
           model_name: answer.route.name,
           model_version: String(answer.route.modelVersion),

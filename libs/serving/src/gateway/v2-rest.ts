@@ -69,20 +69,18 @@ export function registerV2Rest(fastify: FastifyInstance, gateway: GatewayService
 
     const infer = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
       const caller = await gateway.authenticate(request.headers.authorization);
-      const body = parseInferBody(request.body, options);
+      const id = requestId(request.body);
       const answer = await gateway.infer(caller, {
         deployment: request.params.name,
         version: request.params.version ?? '',
-        id: body.id,
-        inputs: body.inputs,
-        outputs: body.outputs,
-        parameters: body.parameters,
+        id,
         protocol: 'rest',
+        decode: () => parseInferBody(request.body, options),
       });
       return reply.send({
         model_name: answer.route.name,
         model_version: String(answer.route.modelVersion),
-        ...(body.id ? { id: body.id } : {}),
+        ...(id ? { id } : {}),
         parameters: answer.receipt,
         outputs: answer.outputs.map(toJson),
       });
@@ -93,6 +91,12 @@ export function registerV2Rest(fastify: FastifyInstance, gateway: GatewayService
     },
     { prefix: '/v2' },
   );
+}
+
+/** The client's request id, echoed in the answer, when it is a sensible string. */
+function requestId(body: unknown): string {
+  const id = (body as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id.length <= 256 ? id : '';
 }
 
 interface InferBody {
