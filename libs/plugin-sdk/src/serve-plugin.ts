@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,7 +242,12 @@ async function start(
   if (options.handleSignals !== false) {
     const onSignal = (signal: NodeJS.Signals) => {
       if (closing) {
-        logger.warn('second signal during shutdown; exiting now', { signal });
+        // A supervisor repeating SIGTERM must not cut the graceful shutdown short (it sends
+        // SIGKILL when it runs out of patience); a second Ctrl-C means "now".
+        if (signal !== 'SIGINT') return logger.info('already shutting down', { signal });
+        logger.warn('second interrupt during shutdown; exiting now', { signal });
+        rmSync(workDir, { recursive: true, force: true });
+        if (settings.mode === 'local') rmSync(settings.socketPath, { force: true });
         process.exit(1);
       }
       logger.info('signal received', { signal });

@@ -131,6 +131,25 @@ describe('the conformance kit against the example plugin, launched as a real pro
     }
   });
 
+  it('finishes a graceful shutdown when SIGTERM is repeated, and exits 0', async () => {
+    const plugin = await launch();
+    const conn = connectPlugin(plugin.address, plugin.secret);
+    const statuses: string[] = [];
+    // An open Watch keeps the shutdown busy for a moment, long enough for a second signal.
+    const watch = conn.watchHealth('', (s) => statuses.push(s));
+    try {
+      while (statuses.length === 0) await new Promise((r) => setTimeout(r, 10));
+      plugin.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 20));
+      plugin.child.kill('SIGTERM');
+      expect(await plugin.exited).toEqual({ code: 0, signal: null });
+      expect(statuses).toEqual(['SERVING', 'NOT_SERVING']);
+    } finally {
+      watch.cancel();
+      conn.close();
+    }
+  });
+
   it('runs from the command line and exits 0 only when every check passed', () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MODELPORT_')));
     const args = ['--launch', `"${process.execPath}" "${examplePlugin}"`, '--artifact', artifact, '--format', 'linear-json'];
@@ -150,6 +169,13 @@ describe('the conformance kit against the example plugin, launched as a real pro
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('--format is required');
     expect(usage.stderr).toContain('give --launch "<command>" or --address with --secret');
+    const missing = spawnSync(process.execPath, [cli, '--address', '127.0.0.1:1', '--secret', 's', '--artifact', join(dir, 'nope.onnx'), '--format', 'onnx'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain(`--artifact ${join(dir, 'nope.onnx')}: no such file`);
   });
 
   it('runs against an address and secret given on the command line', async () => {

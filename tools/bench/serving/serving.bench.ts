@@ -1,0 +1,770 @@
+/* Serving benchmark: see README.md beside this file. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import * as ort from 'onnxruntime-node';
+import { Client } from 'pg';
+import { testServices } from '@modelport/config';
+import { describeOutputMismatch, loadExpectedCases, readExpectedFile, sampleModelPath } from '@modelport/sample-models';
+import { type CpuUse, startCpuMeter } from './cpu-meter';
+import { addResult, closedLoop, emptyResult, jsonPoster, type LoadResult, percentile, type Send } from './load-generator';
+import { SESSION_OPTIONS } from './session-options';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '1,32' },
+    rounds: { type: 'string', default: '2' },
+    out: { type: 'string' },
+  },
+});
+const DURATION_S = Number(args.duration);
+const WARMUP_S = Number(args.warmup);
+const CONCURRENCIES = args.concurrency.split(',').map(Number);
+const ROUNDS = Number(args.rounds);
+if (!(DURATION_S > 0) || !(WARMUP_S >= 0) || !(ROUNDS >= 1) || CONCURRENCIES.some((c) => !Number.isInteger(c) || c < 1)) {
+  process.stderr.write('usage: serving.bench [--duration <s per cell>] [--warmup <s per target>] [--concurrency 1,32] [--rounds <n>] [--out <file.json>]\n');
+  process.exit(2);
+}
+
+const root = resolve(__dirname, '..', '..', '..', '..');
+const TOKEN = `mpt_bench_${randomBytes(24).toString('hex')}`;
+const MODEL = 'mlp-classifier';
+const DEPLOYMENT = 'mlp-bench';
+/** Goals (see README.md). */
+const GOAL_THROUGHPUT_RATIO = 0.7;
+const GOAL_P50_EXTRA_MS = 0.5;
+
+const expectedCase = readExpectedFile(MODEL).cases.find((c) => c.name === 'one row')!;
+const expectedOutputs = loadExpectedCases(MODEL).find((c) => c.name === 'one row')!.outputs;
+const FEATURES = expectedCase.inputs[0]!;
+const FEATURES_F32 = Float32Array.from(FEATURES.data as number[]);
+
+// ---------- processes ----------
+
+interface Proc {
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** Spawns a node script and resolves once `ready` finds what it waits for in a stdout JSON line. */
+async function spawnNode<T>(
+  name: string,
+  script: string,
+  scriptArgs: string[],
+  env: Record<string, string>,
+  cwd: string,
+  ready: (line: Record<string, unknown>, found: Partial<T>) => void,
+  complete: (found: Partial<T>) => found is T,
+): Promise<{ child: ChildProcess; found: T; warnings: { count: number; first?: string } }> {
+  const child = spawn(process.execPath, [script, ...scriptArgs], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const found: Partial<T> = {};
+  const warnings: { count: number; first?: string } = { count: 0 };
+  let partial = '';
+  let started = false;
+  const lines: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    const text = partial + d.toString();
+    const parts = text.split('\n');
+    partial = parts.pop()!;
+    for (const raw of parts) {
+      if (!raw.startsWith('{')) continue;
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      if (!started) {
+        lines.push(raw);
+        ready(line, found);
+      } else if (typeof line['level'] === 'number' && line['level'] >= 40) {
+        warnings.count++;
+        warnings.first ??= String(line['msg']);
+      }
+    }
+  });
+  await new Promise<void>((ok, fail) => {
+    const deadline = Date.now() + 90_000;
+    const timer = setInterval(() => {
+      if (complete(found)) {
+        clearInterval(timer);
+        started = true;
+        ok();
+      } else if (child.exitCode !== null || Date.now() > deadline) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        fail(new Error(`${name} did not start:\n${stderr}\n${lines.slice(-20).join('\n')}`));
+      }
+    }, 50);
+  });
+  return { child, found: found as T, warnings };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: testServices().databaseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+interface ModelportServer extends Proc {
+  readonly url: string;
+  readonly grpcAddress: string;
+  readonly database: string;
+  readonly databaseUrl: string;
+  readonly warnings: { count: number; first?: string };
+}
+
+async function startModelport(): Promise<ModelportServer> {
+  const database = `mp_bench_serving_${randomBytes(3).toString('hex')}`;
+  await admin(`CREATE DATABASE ${database}`);
+  const dir = mkdtempSync(join(tmpdir(), 'modelport-bench-serving-'));
+  chmodSync(dir, 0o755);
+  const databaseUrl = withDatabase(testServices().databaseUrl, database);
+  try {
+    const { child, found, warnings } = await spawnNode<{ url: string; grpcPort: number }>(
+      'the Modelport server',
+      join(root, 'dist/apps/server/src/main.js'),
+      [],
+      {
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl,
+        MODELPORT_DATA_DIR: dir,
+        MODELPORT_PORT: '0',
+        MODELPORT_GRPC_PORT: '0',
+        MODELPORT_BOOTSTRAP_TOKEN: TOKEN,
+        MODELPORT_PLUGINS: 'builtin',
+        MODELPORT_LOG_LEVEL: 'info',
+      },
+      dir,
+      (line, f) => {
+        if (line['msg'] === 'Modelport server listening') f.url = line['url'] as string;
+        if (line['msg'] === 'serving ready') f.grpcPort = Number(line['grpcPort']);
+      },
+      (f): f is { url: string; grpcPort: number } => f.url !== undefined && f.grpcPort !== undefined,
+    );
+    return {
+      pid: child.pid!,
+      url: found.url,
+      grpcAddress: `127.0.0.1:${found.grpcPort}`,
+      database,
+      databaseUrl,
+      warnings,
+      stop: async () => {
+        await stopChild(child);
+        rmSync(dir, { recursive: true, force: true });
+        await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    throw err;
+  }
+}
+
+async function startPlainServer(): Promise<Proc & { url: string }> {
+  const { child, found } = await spawnNode<{ url: string }>(
+    'the plain server',
+    join(root, 'dist/tools/bench/serving/plain-server.js'),
+    ['--model', sampleModelPath(MODEL)],
+    {},
+    root,
+    (line, f) => {
+      if (line['msg'] === 'plain server listening') f.url = line['url'] as string;
+    },
+    (f): f is { url: string } => f.url !== undefined,
+  );
+  return { pid: child.pid!, url: found.url, stop: () => stopChild(child) };
+}
+
+// ---------- Modelport set-up through its public API ----------
+
+async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data: T; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+/** Registers the sample model and deploys it with default settings; returns the deployment id and the plugin's pid. */
+async function deploy(url: string): Promise<{ deploymentId: string; pluginPid: number }> {
+  const bytes = readFileSync(sampleModelPath(MODEL));
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const { createProject } = await gql(url, `mutation { createProject(input: { name: "serving-bench" }) { id } }`);
+  const { createModel } = await gql(url, `mutation($p: ID!) { createModel(input: { projectId: $p, name: "${MODEL}" }) { id } }`, { p: createProject.id });
+  const { createArtifactUpload: slot } = await gql(url, `mutation($p: ID!, $s: Float!, $h: String!) { createArtifactUpload(input: { projectId: $p, sizeBytes: $s, sha256: $h }) { id url } }`, {
+    p: createProject.id,
+    s: bytes.length,
+    h: sha,
+  });
+  const put = await fetch(slot.url, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' }, body: bytes });
+  if (!put.ok) throw new Error(`upload failed: ${put.status} ${await put.text()}`);
+  await gql(url, `mutation($i: RegisterModelVersionInput!) { registerModelVersion(input: $i) { id } }`, {
+    i: { modelId: createModel.id, uploadId: slot.id, sha256: sha, sizeBytes: bytes.length },
+  });
+  const { createDeployment } = await gql(url, `mutation($i: CreateDeploymentInput!) { createDeployment(input: $i) { id state failure payloadLogging } }`, {
+    i: { projectId: createProject.id, name: DEPLOYMENT, modelId: createModel.id, version: 1 },
+  });
+  if (createDeployment.state !== 'READY') throw new Error(`the deployment is ${createDeployment.state}: ${createDeployment.failure}`);
+  const { plugins } = await gql<{ plugins: { name: string; pid: number | null }[] }>(url, `{ plugins { name pid } }`);
+  const pluginPid = plugins.find((p) => p.name === 'runtime-onnx')?.pid;
+  if (!pluginPid) throw new Error(`no runtime-onnx plugin process: ${JSON.stringify(plugins)}`);
+  return { deploymentId: createDeployment.id, pluginPid };
+}
+
+// ---------- targets ----------
+
+type Key = 'a' | 'b' | 'c' | 'd';
+
+interface Sender {
+  send: Send;
+  close(): void;
+}
+
+interface Target {
+  readonly key: Key;
+  readonly name: string;
+  readonly modelport: boolean;
+  readonly protocol?: 'rest' | 'grpc';
+  /** A sender for one slice; every request carries `requestId`. */
+  sender(concurrency: number, requestId: string): Sender;
+  /** Outputs of one request as tensors, to compare with the NumPy reference. */
+  outputs(): Promise<{ name: string; datatype: string; shape: number[]; data: unknown }[]>;
+  /** Process groups whose CPU time is measured while this target runs. */
+  pids(): Promise<Record<string, number[]>>;
+}
+
+function restBody(requestId: string): string {
+  return JSON.stringify({ id: requestId, inputs: [{ name: FEATURES.name, datatype: FEATURES.datatype, shape: FEATURES.shape, data: FEATURES.data }] });
+}
+
+function jsonOutputs(body: { outputs: { name: string; datatype: string; shape: number[]; data: number[] }[] }) {
+  return body.outputs.map((o) => ({ ...o, data: o.datatype === 'INT64' ? o.data.map((v) => BigInt(v)) : o.data }));
+}
+
+async function postJson(url: string, body: string, headers: Record<string, string> = {}): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+type GrpcCallback = (err: grpc.ServiceError | null, res: any) => void;
+interface V2GrpcClient extends grpc.Client {
+  ModelInfer(request: unknown, metadata: grpc.Metadata, callback: GrpcCallback): grpc.ClientUnaryCall;
+}
+
+/** A V2 gRPC client made from the .proto file with the generic gRPC libraries, as a KServe/Triton user makes one. */
+function v2GrpcClient(address: string): V2GrpcClient {
+  const definition = protoLoader.loadSync(join(root, 'proto/inference/grpc_predict_v2.proto'), { keepCase: true, longs: String, enums: String, defaults: true });
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+    inference: { GRPCInferenceService: new (a: string, c: grpc.ChannelCredentials) => V2GrpcClient };
+  };
+  return new pkg.inference.GRPCInferenceService(address, grpc.credentials.createInsecure());
+}
+
+function grpcRequest(requestId: string) {
+  return {
+    model_name: DEPLOYMENT,
+    id: requestId,
+    inputs: [{ name: FEATURES.name, datatype: FEATURES.datatype, shape: FEATURES.shape }],
+    raw_input_contents: [Buffer.from(FEATURES_F32.buffer)],
+  };
+}
+
+function grpcInfer(client: V2GrpcClient, request: unknown): Promise<any> {
+  return new Promise((ok, fail) => {
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${TOKEN}`);
+    client.ModelInfer(request, md, (err, res) => (err ? fail(err) : ok(res)));
+  });
+}
+
+/** Postgres backends serving our database (the Modelport server's pool), for CPU accounting. */
+async function backendPids(db: Client, database: string): Promise<number[]> {
+  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+  return rows.map((r) => r.pid);
+}
+
+function targets(session: ort.InferenceSession, plain: { url: string; pid: number }, mp: ModelportServer, pluginPid: number, db: Client, grpcClient: V2GrpcClient): Target[] {
+  const inferPath = `/v2/models/${DEPLOYMENT}/infer`;
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const modelportPids = async () => ({ bench: [process.pid], server: [mp.pid], plugin: [pluginPid], postgres: await backendPids(db, mp.database) });
+  return [
+    {
+      key: 'a',
+      name: 'onnxruntime-node in process',
+      modelport: false,
+      sender: () => ({
+        send: async () => {
+          await session.run({ [FEATURES.name]: new ort.Tensor('float32', FEATURES_F32, [...FEATURES.shape]) });
+          return undefined;
+        },
+        close: () => undefined,
+      }),
+      outputs: async () => {
+        const results = await session.run({ [FEATURES.name]: new ort.Tensor('float32', FEATURES_F32, [...FEATURES.shape]) });
+        return Object.entries(results).map(([name, v]) => ({ name, datatype: v.type === 'int64' ? 'INT64' : 'FP32', shape: [...v.dims], data: Array.from(v.data as ArrayLike<unknown>) }));
+      },
+      pids: async () => ({ bench: [process.pid] }),
+    },
+    {
+      key: 'b',
+      name: 'plain Fastify + onnxruntime-node',
+      modelport: false,
+      sender: (concurrency, requestId) => jsonPoster(`${plain.url}${inferPath}`, restBody(requestId), {}, concurrency),
+      outputs: async () => jsonOutputs(await postJson(`${plain.url}${inferPath}`, restBody('check'))),
+      pids: async () => ({ bench: [process.pid], server: [plain.pid] }),
+    },
+    {
+      key: 'c',
+      name: 'Modelport V2 REST',
+      modelport: true,
+      protocol: 'rest',
+      sender: (concurrency, requestId) => jsonPoster(`${mp.url}${inferPath}`, restBody(requestId), auth, concurrency),
+      outputs: async () => jsonOutputs(await postJson(`${mp.url}${inferPath}`, restBody('check'), auth)),
+      pids: modelportPids,
+    },
+    {
+      key: 'd',
+      name: 'Modelport V2 gRPC',
+      modelport: true,
+      protocol: 'grpc',
+      sender: (_concurrency, requestId) => {
+        const request = grpcRequest(requestId);
+        return {
+          send: () =>
+            new Promise((ok) => {
+              const md = new grpc.Metadata();
+              md.set('authorization', `Bearer ${TOKEN}`);
+              grpcClient.ModelInfer(request, md, (err) => ok(err ? `gRPC ${err.code}: ${err.details}` : undefined));
+            }),
+          close: () => undefined,
+        };
+      },
+      outputs: async () => {
+        const res = await grpcInfer(grpcClient, grpcRequest('check'));
+        return res.outputs.map((o: any, i: number) => {
+          const bytes = Uint8Array.from(res.raw_output_contents[i] as Buffer).buffer;
+          return { name: o.name, datatype: o.datatype, shape: o.shape.map(Number), data: Array.from(o.datatype === 'INT64' ? new BigInt64Array(bytes) : new Float32Array(bytes)) };
+        });
+      },
+      pids: modelportPids,
+    },
+  ];
+}
+
+// ---------- measuring ----------
+
+interface Cell {
+  key: Key;
+  target: string;
+  concurrency: number;
+  result: LoadResult;
+  /** CPU-seconds per process group, wall seconds, busy core-seconds of the machine. */
+  cpu: { wallSeconds: number; busyCoreSeconds: number; otherCoreSeconds: number; groups: Record<string, number> };
+  /** Longest wait, after a slice, for the prediction log to hold every answered request (Modelport only). */
+  logCatchUpMs?: number;
+  /** Gateway time (received → answer ready) from the prediction log's latency_us, successful requests. */
+  gateway?: { rows: number; p50Ms: number; p99Ms: number };
+}
+
+function addCpu(cell: Cell, use: CpuUse): void {
+  cell.cpu.wallSeconds += use.seconds;
+  cell.cpu.busyCoreSeconds += use.busyCores * use.seconds;
+  cell.cpu.otherCoreSeconds += use.otherCores * use.seconds;
+  for (const [g, cores] of Object.entries(use.groups)) cell.cpu.groups[g] = (cell.cpu.groups[g] ?? 0) + cores * use.seconds;
+}
+
+async function predictionCount(db: Client, deploymentId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM predictions WHERE deployment_id = $1', [deploymentId]);
+  return rows[0]!.n;
+}
+
+/** Waits until the log holds `expected` rows, or its count stops changing for `settleMs`, or `timeoutMs` passes. */
+async function waitForLog(db: Client, deploymentId: string, expected: number, timeoutMs: number, settleMs = 3000): Promise<{ rows: number; waitedMs: number }> {
+  const started = performance.now();
+  let last = -1;
+  let lastChange = started;
+  for (;;) {
+    const rows = await predictionCount(db, deploymentId);
+    const now = performance.now();
+    if (rows !== last) {
+      last = rows;
+      lastChange = now;
+    }
+    if (rows === expected || now - lastChange >= settleMs || now - started >= timeoutMs) return { rows, waitedMs: now - started };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function gatewayLatency(db: Client, deploymentId: string, requestId: string, protocol: string): Promise<{ rows: number; p50Ms: number; p99Ms: number }> {
+  const { rows } = await db.query<{ n: number; p50: number | null; p99: number | null }>(
+    `SELECT count(*)::int AS n, percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_us) AS p50, percentile_disc(0.99) WITHIN GROUP (ORDER BY latency_us) AS p99
+       FROM predictions WHERE deployment_id = $1 AND request_id = $2 AND protocol = $3 AND status = 'ok'`,
+    [deploymentId, requestId, protocol],
+  );
+  return { rows: rows[0]!.n, p50Ms: (rows[0]!.p50 ?? 0) / 1000, p99Ms: (rows[0]!.p99 ?? 0) / 1000 };
+}
+
+// ---------- report ----------
+
+const f2 = (n: number) => n.toFixed(2);
+const f0 = (n: number) => n.toFixed(0);
+
+function stats(cell: Cell) {
+  const sorted = [...cell.result.latenciesMs].sort((x, y) => x - y);
+  const seconds = cell.result.elapsedMs / 1000;
+  const answered = cell.result.ok + cell.result.failed;
+  const requests = answered + cell.result.transportErrors;
+  const cpuMs = (g: string) => (cell.cpu.groups[g] !== undefined && answered > 0 ? (cell.cpu.groups[g]! * 1000) / answered : undefined);
+  const cores = (g: string) => (cell.cpu.groups[g] !== undefined ? cell.cpu.groups[g]! / cell.cpu.wallSeconds : undefined);
+  return {
+    key: cell.key,
+    target: cell.target,
+    concurrency: cell.concurrency,
+    requests,
+    ok: cell.result.ok,
+    failed: cell.result.failed,
+    transportErrors: cell.result.transportErrors,
+    errors: cell.result.failed + cell.result.transportErrors,
+    firstError: cell.result.firstError,
+    seconds,
+    throughput: seconds > 0 ? cell.result.ok / seconds : 0,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    cpuCores: {
+      bench: cores('bench'),
+      server: cores('server'),
+      plugin: cores('plugin'),
+      postgres: cores('postgres'),
+      other: cell.cpu.otherCoreSeconds / cell.cpu.wallSeconds,
+      machineBusy: cell.cpu.busyCoreSeconds / cell.cpu.wallSeconds,
+    },
+    cpuMsPerRequest: { bench: cpuMs('bench'), server: cpuMs('server'), plugin: cpuMs('plugin'), postgres: cpuMs('postgres') },
+    logCatchUpMs: cell.logCatchUpMs,
+    gateway: cell.gateway,
+  };
+}
+type Stats = ReturnType<typeof stats>;
+
+const opt = (n: number | undefined, digits = 2) => (n === undefined ? '-' : n.toFixed(digits));
+
+function verdict(met: boolean | undefined): string {
+  return met === undefined ? 'NOT MEASURED' : met ? 'MET' : 'MISSED';
+}
+
+async function main(): Promise<void> {
+  const load = loadavg();
+  const startedAt = new Date();
+  const out: string[] = [];
+  const print = (line = '') => {
+    out.push(line);
+    process.stdout.write(`${line}\n`);
+  };
+  const progress = (line: string) => process.stdout.write(`  .. ${line}\n`);
+
+  print(`Serving benchmark: ${MODEL} (input ${FEATURES.name} ${FEATURES.datatype} [${FEATURES.shape.join(',')}], the same row for every request)`);
+  print(`machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average at start ${load.map((l) => l.toFixed(2)).join(' / ')} (1 / 5 / 15 min); Node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}`);
+  print(`plan: warm-up ${WARMUP_S} s per target, then ${DURATION_S} s per cell in ${ROUNDS} round(s) with the targets interleaved; concurrency ${CONCURRENCIES.join(', ')} (closed loop, keep-alive); prediction logging: deployment defaults`);
+  if (load[0]! > cpus().length * 0.5) print(`note: the machine was already busy at start (1-min load ${load[0]!.toFixed(2)} on ${cpus().length} CPUs); other processes' CPU use is shown per cell as "other"`);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => process.stderr.write(`cleanup: ${String(err)}\n`));
+  };
+  process.once('SIGINT', () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+
+  try {
+    progress('starting the Modelport server (with its ONNX plugin) and the plain server');
+    const mp = await startModelport();
+    cleanups.push(() => mp.stop());
+    const plain = await startPlainServer();
+    cleanups.push(() => plain.stop());
+    const db = new Client({ connectionString: mp.databaseUrl });
+    await db.connect();
+    cleanups.push(() => db.end());
+    const { deploymentId, pluginPid } = await deploy(mp.url);
+    const session = await ort.InferenceSession.create(sampleModelPath(MODEL), SESSION_OPTIONS);
+    cleanups.push(() => session.release());
+    const grpcClient = v2GrpcClient(mp.grpcAddress);
+    cleanups.push(async () => grpcClient.close());
+    const all = targets(session, plain, mp, pluginPid, db, grpcClient);
+
+    // Modelport requests the server answered (ok or error): each must become one prediction row.
+    let modelportAnswered = 0;
+    let modelportTransportErrors = 0;
+    const count = (t: Target, r: LoadResult) => {
+      if (!t.modelport) return;
+      modelportAnswered += r.ok + r.failed;
+      modelportTransportErrors += r.transportErrors;
+    };
+
+    // Same model, same input, same answer everywhere.
+    for (const t of all) {
+      const outputs = await t.outputs();
+      if (t.modelport) modelportAnswered++;
+      for (const want of expectedOutputs) {
+        const got = outputs.find((o) => o.name === want.name);
+        const mismatch = got ? describeOutputMismatch(got, want) : `output ${want.name} is missing`;
+        if (mismatch) throw new Error(`${t.name} does not answer like the NumPy reference: ${mismatch}`);
+      }
+    }
+    print(`checked: all four answer the reference outputs of "${expectedCase.name}" (label ${String(expectedCase.outputs.find((o) => o.name === 'label')?.data[0])})`);
+
+    const maxConcurrency = Math.max(...CONCURRENCIES);
+    if (WARMUP_S > 0) {
+      progress(`warming up: ${WARMUP_S} s per target at concurrency ${maxConcurrency}`);
+      for (const t of all) {
+        const s = t.sender(maxConcurrency, 'bench-warmup');
+        const r = await closedLoop(s.send, maxConcurrency, WARMUP_S * 1000);
+        s.close();
+        count(t, r);
+        if (r.ok === 0) throw new Error(`${t.name}: no successful request while warming up: ${r.firstError}`);
+      }
+      await waitForLog(db, deploymentId, modelportAnswered, 30_000);
+    }
+
+    const cells: Cell[] = [];
+    const sliceMs = (DURATION_S * 1000) / ROUNDS;
+    for (const concurrency of CONCURRENCIES) {
+      const row = all.map((t) => {
+        const cell: Cell = { key: t.key, target: t.name, concurrency, result: emptyResult(), cpu: { wallSeconds: 0, busyCoreSeconds: 0, otherCoreSeconds: 0, groups: {} } };
+        cells.push(cell);
+        return cell;
+      });
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const [i, t] of all.entries()) {
+          const cell = row[i]!;
+          const s = t.sender(concurrency, `bench-c${concurrency}`);
+          const stop = startCpuMeter(await t.pids());
+          const r = await closedLoop(s.send, concurrency, sliceMs);
+          addCpu(cell, stop());
+          s.close();
+          addResult(cell.result, r);
+          count(t, r);
+          if (t.modelport) {
+            // Start the next slice with an empty log buffer, so no slice pays for another's inserts.
+            const { waitedMs } = await waitForLog(db, deploymentId, modelportAnswered, 15_000);
+            cell.logCatchUpMs = Math.max(cell.logCatchUpMs ?? 0, waitedMs);
+          }
+          progress(`concurrency ${concurrency}, round ${round}/${ROUNDS}, (${t.key}) ${t.name}: ${r.ok} ok in ${(r.elapsedMs / 1000).toFixed(1)} s${r.failed + r.transportErrors ? `, ${r.failed + r.transportErrors} errors` : ''}`);
+        }
+      }
+    }
+
+    const log = await waitForLog(db, deploymentId, modelportAnswered, 60_000);
+    for (const cell of cells) {
+      const t = all.find((x) => x.key === cell.key)!;
+      if (t.modelport) cell.gateway = await gatewayLatency(db, deploymentId, `bench-c${cell.concurrency}`, t.protocol!);
+    }
+
+    // ---- tables ----
+    const results = cells.map(stats);
+    const get = (key: Key, concurrency: number) => results.find((r) => r.key === key && r.concurrency === concurrency);
+
+    print();
+    print(`## Results (${DURATION_S} s per cell; latency measured by the client, successful requests)`);
+    print();
+    print('| target | conc. | requests | errors | req/s | p50 ms | p99 ms |');
+    print('|---|---:|---:|---:|---:|---:|---:|');
+    for (const r of results) print(`| (${r.key}) ${r.target} | ${r.concurrency} | ${r.requests} | ${r.errors} | ${f0(r.throughput)} | ${f2(r.p50Ms)} | ${f2(r.p99Ms)} |`);
+    const errored = results.filter((r) => r.firstError);
+    for (const r of errored) print(`first error of (${r.key}) at concurrency ${r.concurrency}: ${r.firstError}`);
+
+    print();
+    print('## Ratios (against (b), the plain Fastify server)');
+    print();
+    print(`| ratio | ${CONCURRENCIES.map((c) => `conc. ${c}`).join(' | ')} |`);
+    print(`|---|${CONCURRENCIES.map(() => '---:').join('|')}|`);
+    const ratio = (key: Key, field: 'throughput' | 'p50Ms', c: number) => {
+      const x = get(key, c);
+      const b = get('b', c);
+      return x && b && b[field] > 0 ? x[field] / b[field] : undefined;
+    };
+    const ratios: Record<string, Record<string, number | undefined>> = {};
+    for (const [label, key, field] of [
+      ['throughput c/b (REST)', 'c', 'throughput'],
+      ['throughput d/b (gRPC)', 'd', 'throughput'],
+      ['p50 c/b (REST)', 'c', 'p50Ms'],
+      ['p50 d/b (gRPC)', 'd', 'p50Ms'],
+      ['throughput a/b (no server at all)', 'a', 'throughput'],
+    ] as const) {
+      ratios[label] = Object.fromEntries(CONCURRENCIES.map((c) => [String(c), ratio(key, field, c)]));
+      print(`| ${label} | ${CONCURRENCIES.map((c) => opt(ratio(key, field, c))).join(' | ')} |`);
+    }
+    const c1 = get('c', 1);
+    const b1 = get('b', 1);
+    const d1 = get('d', 1);
+    const p50Diff = c1 && b1 ? c1.p50Ms - b1.p50Ms : undefined;
+    if (p50Diff !== undefined) print(`p50 difference at concurrency 1: (c) − (b) = ${p50Diff >= 0 ? '+' : ''}${f2(p50Diff)} ms${d1 && b1 ? `; (d) − (b) = ${d1.p50Ms - b1.p50Ms >= 0 ? '+' : ''}${f2(d1.p50Ms - b1.p50Ms)} ms` : ''}`);
+
+    // ---- goals ----
+    const c32 = get('c', 32);
+    const b32 = get('b', 32);
+    const throughputRatio32 = c32 && b32 && b32.throughput > 0 ? c32.throughput / b32.throughput : undefined;
+    const logOk = log.rows === modelportAnswered;
+    const goals = [
+      {
+        goal: `concurrency 32: (c) throughput ≥ ${GOAL_THROUGHPUT_RATIO}× (b)`,
+        measured: throughputRatio32 === undefined ? 'not measured' : `${f2(throughputRatio32)}× (${f0(c32!.throughput)} vs ${f0(b32!.throughput)} req/s)`,
+        met: throughputRatio32 === undefined ? undefined : throughputRatio32 >= GOAL_THROUGHPUT_RATIO,
+      },
+      {
+        goal: `concurrency 1: (c) p50 ≤ (b) p50 + ${GOAL_P50_EXTRA_MS} ms`,
+        measured: p50Diff === undefined ? 'not measured' : `${f2(c1!.p50Ms)} ms vs ${f2(b1!.p50Ms)} + ${GOAL_P50_EXTRA_MS} = ${f2(b1!.p50Ms + GOAL_P50_EXTRA_MS)} ms (difference ${p50Diff >= 0 ? '+' : ''}${f2(p50Diff)} ms)`,
+        met: p50Diff === undefined ? undefined : p50Diff <= GOAL_P50_EXTRA_MS,
+      },
+      {
+        goal: 'prediction log rows = Modelport requests answered (ok + failed)',
+        measured: `${log.rows} rows, ${modelportAnswered} answered${modelportTransportErrors ? ` (+${modelportTransportErrors} without an answer)` : ''}, counted ${f0(log.waitedMs)} ms after the last request; incl. check and warm-up requests`,
+        met: logOk,
+      },
+    ];
+    print();
+    print('## Goals');
+    print();
+    print('| goal | measured | |');
+    print('|---|---|---|');
+    for (const g of goals) print(`| ${g.goal} | ${g.measured} | ${verdict(g.met)} |`);
+    const lags = results.filter((r) => r.logCatchUpMs !== undefined).map((r) => r.logCatchUpMs!);
+    if (lags.length) print(`The log caught up within ${f0(Math.max(...lags))} ms after every Modelport slice (flush interval 50 ms by default).`);
+    if (mp.warnings.count) print(`The Modelport server logged ${mp.warnings.count} warnings/errors during the run; the first: ${mp.warnings.first}`);
+
+    // ---- CPU ----
+    print();
+    print('## CPU (average cores busy during the cell; ms of CPU per answered request in brackets)');
+    print();
+    print('| target | conc. | bench client | server | plugin | postgres (our backends) | other processes | machine busy |');
+    print('|---|---:|---:|---:|---:|---:|---:|---:|');
+    const cpuCell = (cores: number | undefined, ms: number | undefined) => (cores === undefined ? '-' : `${f2(cores)} (${opt(ms, 3)})`);
+    for (const r of results) {
+      print(
+        `| (${r.key}) | ${r.concurrency} | ${cpuCell(r.cpuCores.bench, r.cpuMsPerRequest.bench)} | ${cpuCell(r.cpuCores.server, r.cpuMsPerRequest.server)} | ${cpuCell(r.cpuCores.plugin, r.cpuMsPerRequest.plugin)} | ${cpuCell(r.cpuCores.postgres, r.cpuMsPerRequest.postgres)} | ${f2(r.cpuCores.other)} | ${f2(r.cpuCores.machineBusy)} of ${cpus().length} |`,
+      );
+    }
+
+    // ---- where the time goes ----
+    const notes = whatLimitsIt(results);
+    print();
+    print('## What limits it (computed from the numbers above)');
+    print();
+    for (const n of notes) print(`* ${n}`);
+
+    if (args.out) {
+      const report = {
+        benchmark: 'serving',
+        startedAt: startedAt.toISOString(),
+        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: load, node: process.version, onnxruntime: ort.env.versions.node ?? ort.env.versions.common },
+        options: { durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rounds: ROUNDS, concurrency: CONCURRENCIES, model: MODEL, input: FEATURES },
+        cells: results.map((r) => ({ ...r })),
+        ratios,
+        p50DifferenceAtConcurrency1Ms: p50Diff,
+        goals,
+        predictionLog: { rows: log.rows, answered: modelportAnswered, withoutAnswer: modelportTransportErrors, countedAfterMs: log.waitedMs, logCatchUpMsMax: lags.length ? Math.max(...lags) : null },
+        whatLimitsIt: notes,
+      };
+      writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`);
+      print();
+      print(`results written to ${args.out}`);
+    }
+  } finally {
+    await cleanup();
+  }
+}
+
+/** Short notes on where the time goes, computed from the measured cells. */
+function whatLimitsIt(results: Stats[]): string[] {
+  const notes: string[] = [];
+  const get = (key: Key, c: number) => results.find((r) => r.key === key && r.concurrency === c);
+  const ms = (n: number | undefined) => n ?? 0;
+  const low = Math.min(...results.map((r) => r.concurrency));
+  const high = Math.max(...results.map((r) => r.concurrency));
+
+  // Latency at the lowest concurrency: split by what each layer adds.
+  const [a, b, c, d] = (['a', 'b', 'c', 'd'] as const).map((k) => get(k, low));
+  if (a && b && c) {
+    let line = `Latency at concurrency ${low} (p50): ONNX Runtime run in process ${f2(a.p50Ms)} ms; the plain server adds ${f2(b.p50Ms - a.p50Ms)} ms (HTTP, JSON, Fastify); Modelport REST adds ${f2(c.p50Ms - b.p50Ms)} ms on top of that.`;
+    if (c.gateway && c.gateway.rows > 0) {
+      line += ` Of Modelport's ${f2(c.p50Ms)} ms, ${f2(c.gateway.p50Ms)} ms is spent inside the gateway (prediction log latency_us p50: checks, the gRPC hop to the plugin process, the run there, decoding) and ${f2(c.p50Ms - c.gateway.p50Ms)} ms outside it (client, HTTP, Fastify routing, JSON parse and reply, auth cache lookup).`;
+      line += ` The gateway's part beyond the run itself (≈ ${f2(c.gateway.p50Ms - a.p50Ms)} ms) is the price of running the model in a separate plugin process.`;
+    }
+    notes.push(line);
+  }
+  if (d && d.gateway && d.gateway.rows > 0) {
+    notes.push(`gRPC at concurrency ${low}: p50 ${f2(d.p50Ms)} ms, of which ${f2(d.gateway.p50Ms)} ms inside the gateway and ${f2(d.p50Ms - d.gateway.p50Ms)} ms in gRPC transport and protobuf on both ends.`);
+  }
+
+  // Throughput at the highest concurrency: CPU per request and who is saturated.
+  const bh = get('b', high);
+  for (const key of ['c', 'd'] as const) {
+    const x = get(key, high);
+    if (!x || !bh) continue;
+    const label = key === 'c' ? 'REST' : 'gRPC';
+    const mpMs = ms(x.cpuMsPerRequest.server) + ms(x.cpuMsPerRequest.plugin) + ms(x.cpuMsPerRequest.postgres);
+    const plainMs = ms(bh.cpuMsPerRequest.server);
+    const parts = [`server ${opt(x.cpuMsPerRequest.server, 3)}`, `plugin ${opt(x.cpuMsPerRequest.plugin, 3)}`, `postgres ${opt(x.cpuMsPerRequest.postgres, 3)}`].join(', ');
+    let line = `${label} at concurrency ${high}: Modelport spends ${mpMs.toFixed(3)} ms of CPU per prediction (${parts}) against ${plainMs.toFixed(3)} ms in the plain server (${plainMs > 0 ? f2(mpMs / plainMs) : '-'}×).`;
+    const busy = x.cpuCores.machineBusy / cpus().length;
+    if (busy >= 0.85) {
+      // On a saturated machine throughput is about cores / CPU per request (client included).
+      const predicted = (plainMs + ms(bh.cpuMsPerRequest.bench)) / (mpMs + ms(x.cpuMsPerRequest.bench));
+      line += ` The machine was CPU-bound (${f2(x.cpuCores.machineBusy)} of ${cpus().length} cores busy, the bench client using ${f2(ms(x.cpuCores.bench))}), so CPU per request sets the throughput: the CPU costs predict ${label} / plain ≈ ${f2(predicted)}, measured ${f2(x.throughput / bh.throughput)}.`;
+    } else {
+      line += ` The machine was not saturated (${f2(x.cpuCores.machineBusy)} of ${cpus().length} cores busy): waiting (round trips between processes, the event loop, the log) limits it more than CPU.`;
+    }
+    if (ms(x.cpuCores.server) >= 0.85) {
+      line += ` The server process used ${f2(ms(x.cpuCores.server))} cores: its JavaScript thread (request handling, tensor encoding, the plugin call, log batching) is at or near its limit.`;
+    }
+    if (ms(x.cpuCores.plugin) >= 0.85) line += ` The plugin process used ${f2(ms(x.cpuCores.plugin))} cores.`;
+    notes.push(line);
+  }
+  const noisy = results.filter((r) => r.cpuCores.other >= 0.25);
+  if (noisy.length) {
+    notes.push(
+      `Other processes on the machine used ≥ 0.25 cores during ${noisy.length} of ${results.length} cells (up to ${f2(Math.max(...noisy.map((r) => r.cpuCores.other)))}): those cells ran on a shared, busier machine; the interleaved rounds spread that over all targets, but compare ratios rather than absolute numbers.`,
+    );
+  }
+  return notes;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
