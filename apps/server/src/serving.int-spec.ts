@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,8 @@ import { fromJson } from '@modelport/plugin-sdk';
 import { describeOutputMismatch, loadExpectedCases, readExpectedFile, sampleModelPath } from '@modelport/sample-models';
 import { ServingRuntime } from '@modelport/serving';
 import { artifactKey } from '@modelport/storage';
-import { createModel, createProject, sha256, uploadAndRegister } from './testing/fixtures';
+import { freePort } from '@modelport/database';
+import { createMember, createModel, createProject, sha256, uploadAndRegister } from './testing/fixtures';
 import { startTestServer, type TestServer } from './testing/test-server';
 
 const root = resolve(__dirname, '..', '..', '..');
@@ -337,6 +338,60 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
       await small.close();
     }
   }, 90_000);
+
+  it('keeps no payload when the deployment says none, and the receipt still', async () => {
+    const created = await deploy(t, { projectId, name: 'quiet', modelId, version: 1, payloadLogging: 'NONE' });
+    expect(created.data!.createDeployment.state).toBe('READY');
+    const answer = await infer(t, 'quiet', { id: 'quiet-1', ...row3() });
+    expect(answer.status).toBe(200);
+    await t.server.app.get(ServingRuntime).writer.flush();
+    const { prediction } = await t.ok<{ prediction: Record<string, unknown> }>(
+      `query($id: ID!) { prediction(id: $id) { requestId status payloadStored inputsJson outputsJson modelVersion deploymentName } }`,
+      { id: answer.body.parameters!['prediction_id'] },
+    );
+    expect(prediction).toEqual({ requestId: 'quiet-1', status: 'ok', payloadStored: false, inputsJson: null, outputsJson: null, modelVersion: 1, deploymentName: 'quiet' });
+  });
+
+  it('accepts a remote plugin that registers with an admin token, lists it, and refuses a member’s token', async () => {
+    const remote = async (token: string) => {
+      const port = await freePort();
+      return spawn(process.execPath, [join(root, 'dist/libs/plugin-sdk/src/testing/example-plugin.js')], {
+        env: {
+          PATH: process.env['PATH'],
+          MODELPORT_PLUGIN_LISTEN: `127.0.0.1:${port}`,
+          MODELPORT_REGISTRY_ADDRESS: t.server.grpcAddress!,
+          MODELPORT_REGISTRATION_TOKEN: token,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    };
+    const member = await createMember(t, projectId, 'not-an-admin', 'ML_ENGINEER');
+    const refused = await remote(member.token);
+    let refusedLog = '';
+    refused.stderr!.on('data', (d: Buffer) => (refusedLog += d.toString()));
+    const plugin = await remote(t.adminToken);
+    try {
+      type Listed = { name: string; kind: string; health: string; formats: { name: string }[] };
+      let listed: Listed | undefined;
+      for (let i = 0; i < 100 && !listed; i++) {
+        const { plugins } = await t.ok<{ plugins: Listed[] }>(`{ plugins { name kind health formats { name } } }`);
+        listed = plugins.find((p) => p.kind === 'remote' && p.health === 'SERVING');
+        if (!listed) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(listed).toMatchObject({ kind: 'remote', health: 'SERVING', formats: [{ name: 'linear-json' }] });
+      expect(refusedLog).toContain('only platform admins may');
+      const { plugins } = await t.ok<{ plugins: { kind: string }[] }>(`{ plugins { kind } }`);
+      expect(plugins.filter((p) => p.kind === 'remote')).toHaveLength(1);
+    } finally {
+      for (const child of [plugin, refused]) {
+        if (child.exitCode === null) {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await exited;
+        }
+      }
+    }
+  }, 60_000);
 
   it('deletes a deployment: its name answers 404, its model is unloaded, its predictions stay', async () => {
     const rows = await predictionRows(t, scorer);

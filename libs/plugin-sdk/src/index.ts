@@ -20,6 +20,8 @@ export {
   formatHandshakeError,
   formatHandshakeLine,
   HANDSHAKE_ENV,
+  HANDSHAKE_ERROR_PREFIX,
+  HANDSHAKE_PREFIX,
   negotiateProtocolVersion,
   parseHandshakeLine,
   parseProtocolVersions,

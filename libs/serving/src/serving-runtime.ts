@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { LocalPluginConfig as ConfiguredPlugin, ModelportConfig } from '@modelport/config';
-import type { IdentityService } from '@modelport/governance';
+import { defineAbilityFor, GovernanceError, GovernanceErrorCode, type IdentityService } from '@modelport/governance';
 import type { Logger } from '@modelport/observability';
 import type { JobQueue } from '@modelport/queue';
 import type { RegistryService } from '@modelport/registry';
@@ -69,12 +69,19 @@ export class ServingRuntime {
     this.registryService = new PluginRegistryService({
       logger: log,
       authorize: async (token) => {
+        let principal;
         try {
-          const principal = await identity.authenticate(token);
-          return principal.isPlatformAdmin ? { id: principal.userId, name: principal.userName } : null;
+          principal = await identity.authenticate(token);
         } catch {
           return null;
         }
+        if (!defineAbilityFor(principal).can('register', 'Plugin')) {
+          throw new GovernanceError(
+            GovernanceErrorCode.FORBIDDEN,
+            `The token of "${principal.userName}" may not register plugins: only platform admins may. Use a platform admin's token.`,
+          );
+        }
+        return { id: principal.userId, name: principal.userName };
       },
     });
     const configured: readonly ConfiguredPlugin[] | 'builtin' = config.serving.plugins;

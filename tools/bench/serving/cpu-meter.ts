@@ -52,23 +52,49 @@ export interface CpuUse {
   readonly otherCores: number;
 }
 
-/** Starts measuring; the returned function stops and reports. Processes that exit meanwhile count for what was read. */
-export function startCpuMeter(groups: Record<string, readonly number[]>): () => CpuUse {
+/** Seconds since boot (/proc/uptime), to tell whether a process started after a point in time. */
+function uptimeSeconds(): number {
+  try {
+    return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  } catch {
+    return 0;
+  }
+}
+
+/** When a process started, in seconds since boot (field 22 of /proc/<pid>/stat); undefined when unreadable. */
+function processStartSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts measuring; the returned function stops and reports. Processes that exit meanwhile count for
+ * what was read. `stop` may name processes found only at the end (a connection pool replaced a
+ * backend): those that started during the interval count in full, older ones not at all.
+ */
+export function startCpuMeter(groups: Record<string, readonly number[]>): (found?: Record<string, readonly number[]>) => CpuUse {
   const started = performance.now();
+  const startedUptime = uptimeSeconds();
   const machine0 = machineTicks();
   const before = new Map<number, number>();
   for (const pids of Object.values(groups)) for (const pid of pids) before.set(pid, processTicks(pid) ?? 0);
-  return () => {
+  return (found = {}) => {
     const seconds = (performance.now() - started) / 1000;
     const machine1 = machineTicks();
     const hz = clockTicks();
     const usage: Record<string, number> = {};
     let explained = 0;
-    for (const [group, pids] of Object.entries(groups)) {
+    for (const group of new Set([...Object.keys(groups), ...Object.keys(found)])) {
       let ticks = 0;
-      for (const pid of pids) {
+      for (const pid of new Set([...(groups[group] ?? []), ...(found[group] ?? [])])) {
         const now = processTicks(pid);
-        if (now !== undefined) ticks += now - (before.get(pid) ?? now);
+        if (now === undefined) continue;
+        const base = before.get(pid) ?? ((processStartSeconds(pid) ?? 0) >= startedUptime - 0.05 ? 0 : now);
+        ticks += now - base;
       }
       usage[group] = ticks / hz / seconds;
       explained += usage[group];

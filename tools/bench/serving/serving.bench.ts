@@ -48,9 +48,26 @@ const FEATURES_F32 = Float32Array.from(FEATURES.data as number[]);
 
 // ---------- processes ----------
 
+/** What to undo at the end (servers, database, temp dirs), newest first: run once, also on Ctrl-C. */
+const cleanups: (() => Promise<void>)[] = [];
+let cleaning: Promise<void> | undefined;
+let interrupted = false;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => process.stderr.write(`cleanup: ${String(err)}\n`));
+  })();
+  return cleaning;
+}
+
+process.once('SIGINT', () => {
+  interrupted = true;
+  process.stderr.write('interrupted: stopping the servers and dropping the benchmark database\n');
+  void cleanup().finally(() => process.exit(130));
+});
+
 interface Proc {
   readonly pid: number;
-  stop(): Promise<void>;
 }
 
 /** Spawns a node script and resolves once `ready` finds what it waits for in a stdout JSON line. */
@@ -64,6 +81,7 @@ async function spawnNode<T>(
   complete: (found: Partial<T>) => found is T,
 ): Promise<{ child: ChildProcess; found: T; warnings: { count: number; first?: string } }> {
   const child = spawn(process.execPath, [script, ...scriptArgs], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(() => stopChild(child));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const found: Partial<T> = {};
@@ -146,48 +164,41 @@ async function startModelport(): Promise<ModelportServer> {
   const database = `mp_bench_serving_${randomBytes(3).toString('hex')}`;
   await admin(`CREATE DATABASE ${database}`);
   const dir = mkdtempSync(join(tmpdir(), 'modelport-bench-serving-'));
-  chmodSync(dir, 0o755);
-  const databaseUrl = withDatabase(testServices().databaseUrl, database);
-  try {
-    const { child, found, warnings } = await spawnNode<{ url: string; grpcPort: number }>(
-      'the Modelport server',
-      join(root, 'dist/apps/server/src/main.js'),
-      [],
-      {
-        NODE_ENV: 'production',
-        DATABASE_URL: databaseUrl,
-        MODELPORT_DATA_DIR: dir,
-        MODELPORT_PORT: '0',
-        MODELPORT_GRPC_PORT: '0',
-        MODELPORT_BOOTSTRAP_TOKEN: TOKEN,
-        MODELPORT_PLUGINS: 'builtin',
-        MODELPORT_LOG_LEVEL: 'info',
-      },
-      dir,
-      (line, f) => {
-        if (line['msg'] === 'Modelport server listening') f.url = line['url'] as string;
-        if (line['msg'] === 'serving ready') f.grpcPort = Number(line['grpcPort']);
-      },
-      (f): f is { url: string; grpcPort: number } => f.url !== undefined && f.grpcPort !== undefined,
-    );
-    return {
-      pid: child.pid!,
-      url: found.url,
-      grpcAddress: `127.0.0.1:${found.grpcPort}`,
-      database,
-      databaseUrl,
-      warnings,
-      stop: async () => {
-        await stopChild(child);
-        rmSync(dir, { recursive: true, force: true });
-        await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      },
-    };
-  } catch (err) {
+  cleanups.push(async () => {
     rmSync(dir, { recursive: true, force: true });
     await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    throw err;
-  }
+  });
+  chmodSync(dir, 0o755);
+  const databaseUrl = withDatabase(testServices().databaseUrl, database);
+  const { child, found, warnings } = await spawnNode<{ url: string; grpcPort: number }>(
+    'the Modelport server',
+    join(root, 'dist/apps/server/src/main.js'),
+    [],
+    {
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      MODELPORT_DATA_DIR: dir,
+      MODELPORT_PORT: '0',
+      MODELPORT_GRPC_PORT: '0',
+      MODELPORT_BOOTSTRAP_TOKEN: TOKEN,
+      MODELPORT_PLUGINS: 'builtin',
+      MODELPORT_LOG_LEVEL: 'info',
+    },
+    dir,
+    (line, f) => {
+      if (line['msg'] === 'Modelport server listening') f.url = line['url'] as string;
+      if (line['msg'] === 'serving ready') f.grpcPort = Number(line['grpcPort']);
+    },
+    (f): f is { url: string; grpcPort: number } => f.url !== undefined && f.grpcPort !== undefined,
+  );
+  return {
+    pid: child.pid!,
+    url: found.url,
+    grpcAddress: `127.0.0.1:${found.grpcPort}`,
+    database,
+    databaseUrl,
+    warnings,
+  };
 }
 
 async function startPlainServer(): Promise<Proc & { url: string }> {
@@ -202,7 +213,7 @@ async function startPlainServer(): Promise<Proc & { url: string }> {
     },
     (f): f is { url: string } => f.url !== undefined,
   );
-  return { pid: child.pid!, url: found.url, stop: () => stopChild(child) };
+  return { pid: child.pid!, url: found.url };
 }
 
 // ---------- Modelport set-up through its public API ----------
@@ -262,9 +273,13 @@ interface Target {
   sender(concurrency: number, requestId: string): Sender;
   /** Outputs of one request as tensors, to compare with the NumPy reference. */
   outputs(): Promise<{ name: string; datatype: string; shape: number[]; data: unknown }[]>;
-  /** Process groups whose CPU time is measured while this target runs. */
-  pids(): Promise<Record<string, number[]>>;
+  /** The process groups (see `processGroups`) that do this target's work; the others idle meanwhile. */
+  readonly involved: readonly Group[];
 }
+
+/** Every process of the benchmark, measured in every cell (idle ones show what they cost at rest). */
+type Group = 'bench' | 'plain' | 'server' | 'plugin' | 'postgres';
+const GROUP_LABELS: Record<Group, string> = { bench: 'bench client', plain: 'plain server', server: 'Modelport server', plugin: 'plugin', postgres: 'postgres (our backends)' };
 
 function restBody(requestId: string): string {
   return JSON.stringify({ id: requestId, inputs: [{ name: FEATURES.name, datatype: FEATURES.datatype, shape: FEATURES.shape, data: FEATURES.data }] });
@@ -317,10 +332,9 @@ async function backendPids(db: Client, database: string): Promise<number[]> {
   return rows.map((r) => r.pid);
 }
 
-function targets(session: ort.InferenceSession, plain: { url: string; pid: number }, mp: ModelportServer, pluginPid: number, db: Client, grpcClient: V2GrpcClient): Target[] {
+function targets(session: ort.InferenceSession, plain: { url: string }, mp: ModelportServer, grpcClient: V2GrpcClient): Target[] {
   const inferPath = `/v2/models/${DEPLOYMENT}/infer`;
   const auth = { authorization: `Bearer ${TOKEN}` };
-  const modelportPids = async () => ({ bench: [process.pid], server: [mp.pid], plugin: [pluginPid], postgres: await backendPids(db, mp.database) });
   return [
     {
       key: 'a',
@@ -337,7 +351,7 @@ function targets(session: ort.InferenceSession, plain: { url: string; pid: numbe
         const results = await session.run({ [FEATURES.name]: new ort.Tensor('float32', FEATURES_F32, [...FEATURES.shape]) });
         return Object.entries(results).map(([name, v]) => ({ name, datatype: v.type === 'int64' ? 'INT64' : 'FP32', shape: [...v.dims], data: Array.from(v.data as ArrayLike<unknown>) }));
       },
-      pids: async () => ({ bench: [process.pid] }),
+      involved: ['bench'],
     },
     {
       key: 'b',
@@ -345,7 +359,7 @@ function targets(session: ort.InferenceSession, plain: { url: string; pid: numbe
       modelport: false,
       sender: (concurrency, requestId) => jsonPoster(`${plain.url}${inferPath}`, restBody(requestId), {}, concurrency),
       outputs: async () => jsonOutputs(await postJson(`${plain.url}${inferPath}`, restBody('check'))),
-      pids: async () => ({ bench: [process.pid], server: [plain.pid] }),
+      involved: ['bench', 'plain'],
     },
     {
       key: 'c',
@@ -354,7 +368,7 @@ function targets(session: ort.InferenceSession, plain: { url: string; pid: numbe
       protocol: 'rest',
       sender: (concurrency, requestId) => jsonPoster(`${mp.url}${inferPath}`, restBody(requestId), auth, concurrency),
       outputs: async () => jsonOutputs(await postJson(`${mp.url}${inferPath}`, restBody('check'), auth)),
-      pids: modelportPids,
+      involved: ['bench', 'server', 'plugin', 'postgres'],
     },
     {
       key: 'd',
@@ -377,10 +391,10 @@ function targets(session: ort.InferenceSession, plain: { url: string; pid: numbe
         const res = await grpcInfer(grpcClient, grpcRequest('check'));
         return res.outputs.map((o: any, i: number) => {
           const bytes = Uint8Array.from(res.raw_output_contents[i] as Buffer).buffer;
-          return { name: o.name, datatype: o.datatype, shape: o.shape.map(Number), data: Array.from(o.datatype === 'INT64' ? new BigInt64Array(bytes) : new Float32Array(bytes)) };
+          return { name: o.name, datatype: o.datatype, shape: o.shape.map(Number), data: Array.from<unknown>(o.datatype === 'INT64' ? new BigInt64Array(bytes) : new Float32Array(bytes)) };
         });
       },
-      pids: modelportPids,
+      involved: ['bench', 'server', 'plugin', 'postgres'],
     },
   ];
 }
@@ -390,6 +404,7 @@ function targets(session: ort.InferenceSession, plain: { url: string; pid: numbe
 interface Cell {
   key: Key;
   target: string;
+  involved: readonly Group[];
   concurrency: number;
   result: LoadResult;
   /** CPU-seconds per process group, wall seconds, busy core-seconds of the machine. */
@@ -448,8 +463,9 @@ function stats(cell: Cell) {
   const seconds = cell.result.elapsedMs / 1000;
   const answered = cell.result.ok + cell.result.failed;
   const requests = answered + cell.result.transportErrors;
-  const cpuMs = (g: string) => (cell.cpu.groups[g] !== undefined && answered > 0 ? (cell.cpu.groups[g]! * 1000) / answered : undefined);
-  const cores = (g: string) => (cell.cpu.groups[g] !== undefined ? cell.cpu.groups[g]! / cell.cpu.wallSeconds : undefined);
+  const groups = Object.keys(GROUP_LABELS) as Group[];
+  const cpuMsPerRequest: Partial<Record<Group, number>> = {};
+  for (const g of cell.involved) cpuMsPerRequest[g] = answered > 0 ? ((cell.cpu.groups[g] ?? 0) * 1000) / answered : 0;
   return {
     key: cell.key,
     target: cell.target,
@@ -464,15 +480,16 @@ function stats(cell: Cell) {
     throughput: seconds > 0 ? cell.result.ok / seconds : 0,
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
+    /** Average cores each process group kept busy; `other` is the rest of the machine. */
     cpuCores: {
-      bench: cores('bench'),
-      server: cores('server'),
-      plugin: cores('plugin'),
-      postgres: cores('postgres'),
+      ...(Object.fromEntries(groups.map((g) => [g, (cell.cpu.groups[g] ?? 0) / cell.cpu.wallSeconds])) as Record<Group, number>),
       other: cell.cpu.otherCoreSeconds / cell.cpu.wallSeconds,
       machineBusy: cell.cpu.busyCoreSeconds / cell.cpu.wallSeconds,
     },
-    cpuMsPerRequest: { bench: cpuMs('bench'), server: cpuMs('server'), plugin: cpuMs('plugin'), postgres: cpuMs('postgres') },
+    /** CPU ms per answered request of the groups doing this target's work. */
+    cpuMsPerRequest,
+    /** Their sum without the bench client: what serving one prediction costs. */
+    servingCpuMsPerRequest: cell.involved.filter((g) => g !== 'bench').reduce((sum, g) => sum + cpuMsPerRequest[g]!, 0),
     logCatchUpMs: cell.logCatchUpMs,
     gateway: cell.gateway,
   };
@@ -488,11 +505,7 @@ function verdict(met: boolean | undefined): string {
 async function main(): Promise<void> {
   const load = loadavg();
   const startedAt = new Date();
-  const out: string[] = [];
-  const print = (line = '') => {
-    out.push(line);
-    process.stdout.write(`${line}\n`);
-  };
+  const print = (line = '') => process.stdout.write(`${line}\n`);
   const progress = (line: string) => process.stdout.write(`  .. ${line}\n`);
 
   print(`Serving benchmark: ${MODEL} (input ${FEATURES.name} ${FEATURES.datatype} [${FEATURES.shape.join(',')}], the same row for every request)`);
@@ -500,23 +513,10 @@ async function main(): Promise<void> {
   print(`plan: warm-up ${WARMUP_S} s per target, then ${DURATION_S} s per cell in ${ROUNDS} round(s) with the targets interleaved; concurrency ${CONCURRENCIES.join(', ')} (closed loop, keep-alive); prediction logging: deployment defaults`);
   if (load[0]! > cpus().length * 0.5) print(`note: the machine was already busy at start (1-min load ${load[0]!.toFixed(2)} on ${cpus().length} CPUs); other processes' CPU use is shown per cell as "other"`);
 
-  const cleanups: (() => Promise<void>)[] = [];
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => process.stderr.write(`cleanup: ${String(err)}\n`));
-  };
-  process.once('SIGINT', () => {
-    void cleanup().finally(() => process.exit(130));
-  });
-
   try {
     progress('starting the Modelport server (with its ONNX plugin) and the plain server');
     const mp = await startModelport();
-    cleanups.push(() => mp.stop());
     const plain = await startPlainServer();
-    cleanups.push(() => plain.stop());
     const db = new Client({ connectionString: mp.databaseUrl });
     await db.connect();
     cleanups.push(() => db.end());
@@ -525,7 +525,14 @@ async function main(): Promise<void> {
     cleanups.push(() => session.release());
     const grpcClient = v2GrpcClient(mp.grpcAddress);
     cleanups.push(async () => grpcClient.close());
-    const all = targets(session, plain, mp, pluginPid, db, grpcClient);
+    const all = targets(session, plain, mp, grpcClient);
+    const processGroups = async (): Promise<Record<Group, number[]>> => ({
+      bench: [process.pid],
+      plain: [plain.pid],
+      server: [mp.pid],
+      plugin: [pluginPid],
+      postgres: await backendPids(db, mp.database),
+    });
 
     // Modelport requests the server answered (ok or error): each must become one prediction row.
     let modelportAnswered = 0;
@@ -565,7 +572,7 @@ async function main(): Promise<void> {
     const sliceMs = (DURATION_S * 1000) / ROUNDS;
     for (const concurrency of CONCURRENCIES) {
       const row = all.map((t) => {
-        const cell: Cell = { key: t.key, target: t.name, concurrency, result: emptyResult(), cpu: { wallSeconds: 0, busyCoreSeconds: 0, otherCoreSeconds: 0, groups: {} } };
+        const cell: Cell = { key: t.key, target: t.name, involved: t.involved, concurrency, result: emptyResult(), cpu: { wallSeconds: 0, busyCoreSeconds: 0, otherCoreSeconds: 0, groups: {} } };
         cells.push(cell);
         return cell;
       });
@@ -573,9 +580,9 @@ async function main(): Promise<void> {
         for (const [i, t] of all.entries()) {
           const cell = row[i]!;
           const s = t.sender(concurrency, `bench-c${concurrency}`);
-          const stop = startCpuMeter(await t.pids());
+          const stop = startCpuMeter(await processGroups());
           const r = await closedLoop(s.send, concurrency, sliceMs);
-          addCpu(cell, stop());
+          addCpu(cell, stop(await processGroups()));
           s.close();
           addResult(cell.result, r);
           count(t, r);
@@ -669,16 +676,17 @@ async function main(): Promise<void> {
 
     // ---- CPU ----
     print();
-    print('## CPU (average cores busy during the cell; ms of CPU per answered request in brackets)');
+    print('## CPU (average cores busy during the cell; for the processes doing the work, CPU ms per answered request in brackets)');
     print();
-    print('| target | conc. | bench client | server | plugin | postgres (our backends) | other processes | machine busy |');
-    print('|---|---:|---:|---:|---:|---:|---:|---:|');
-    const cpuCell = (cores: number | undefined, ms: number | undefined) => (cores === undefined ? '-' : `${f2(cores)} (${opt(ms, 3)})`);
+    const groups = Object.keys(GROUP_LABELS) as Group[];
+    print(`| target | conc. | ${groups.map((g) => GROUP_LABELS[g]).join(' | ')} | other processes | machine busy | serving CPU ms/request |`);
+    print(`|---|---:|${groups.map(() => '---:').join('|')}|---:|---:|---:|`);
     for (const r of results) {
-      print(
-        `| (${r.key}) | ${r.concurrency} | ${cpuCell(r.cpuCores.bench, r.cpuMsPerRequest.bench)} | ${cpuCell(r.cpuCores.server, r.cpuMsPerRequest.server)} | ${cpuCell(r.cpuCores.plugin, r.cpuMsPerRequest.plugin)} | ${cpuCell(r.cpuCores.postgres, r.cpuMsPerRequest.postgres)} | ${f2(r.cpuCores.other)} | ${f2(r.cpuCores.machineBusy)} of ${cpus().length} |`,
-      );
+      const cellText = (g: Group) => (r.cpuMsPerRequest[g] === undefined ? f2(r.cpuCores[g]) : `${f2(r.cpuCores[g])} (${r.cpuMsPerRequest[g]!.toFixed(3)})`);
+      const serving = r.key === 'a' ? r.cpuMsPerRequest.bench! : r.servingCpuMsPerRequest;
+      print(`| (${r.key}) | ${r.concurrency} | ${groups.map(cellText).join(' | ')} | ${f2(r.cpuCores.other)} | ${f2(r.cpuCores.machineBusy)} of ${cpus().length} | ${serving.toFixed(3)} |`);
     }
+    print('(a) runs in the bench process, so its serving cost is the bench client column. Idle processes still use some CPU (timers, health checks, log flushes).');
 
     // ---- where the time goes ----
     const notes = whatLimitsIt(results);
@@ -720,10 +728,10 @@ function whatLimitsIt(results: Stats[]): string[] {
   // Latency at the lowest concurrency: split by what each layer adds.
   const [a, b, c, d] = (['a', 'b', 'c', 'd'] as const).map((k) => get(k, low));
   if (a && b && c) {
-    let line = `Latency at concurrency ${low} (p50): ONNX Runtime run in process ${f2(a.p50Ms)} ms; the plain server adds ${f2(b.p50Ms - a.p50Ms)} ms (HTTP, JSON, Fastify); Modelport REST adds ${f2(c.p50Ms - b.p50Ms)} ms on top of that.`;
+    let line = `Latency at concurrency ${low} (p50): ONNX Runtime run in process ${f2(a.p50Ms)} ms; the plain server adds ${f2(b.p50Ms - a.p50Ms)} ms (client, HTTP, JSON, Fastify); Modelport REST adds ${f2(c.p50Ms - b.p50Ms)} ms on top of that.`;
     if (c.gateway && c.gateway.rows > 0) {
       line += ` Of Modelport's ${f2(c.p50Ms)} ms, ${f2(c.gateway.p50Ms)} ms is spent inside the gateway (prediction log latency_us p50: checks, the gRPC hop to the plugin process, the run there, decoding) and ${f2(c.p50Ms - c.gateway.p50Ms)} ms outside it (client, HTTP, Fastify routing, JSON parse and reply, auth cache lookup).`;
-      line += ` The gateway's part beyond the run itself (≈ ${f2(c.gateway.p50Ms - a.p50Ms)} ms) is the price of running the model in a separate plugin process.`;
+      line += ` The gateway's time beyond the run itself (≈ ${f2(c.gateway.p50Ms - a.p50Ms)} ms) is mostly the round trip to the plugin process (gRPC over a local socket, encoding on both sides, two process wake-ups).`;
     }
     notes.push(line);
   }
@@ -737,22 +745,21 @@ function whatLimitsIt(results: Stats[]): string[] {
     const x = get(key, high);
     if (!x || !bh) continue;
     const label = key === 'c' ? 'REST' : 'gRPC';
-    const mpMs = ms(x.cpuMsPerRequest.server) + ms(x.cpuMsPerRequest.plugin) + ms(x.cpuMsPerRequest.postgres);
-    const plainMs = ms(bh.cpuMsPerRequest.server);
-    const parts = [`server ${opt(x.cpuMsPerRequest.server, 3)}`, `plugin ${opt(x.cpuMsPerRequest.plugin, 3)}`, `postgres ${opt(x.cpuMsPerRequest.postgres, 3)}`].join(', ');
-    let line = `${label} at concurrency ${high}: Modelport spends ${mpMs.toFixed(3)} ms of CPU per prediction (${parts}) against ${plainMs.toFixed(3)} ms in the plain server (${plainMs > 0 ? f2(mpMs / plainMs) : '-'}×).`;
-    const busy = x.cpuCores.machineBusy / cpus().length;
-    if (busy >= 0.85) {
-      // On a saturated machine throughput is about cores / CPU per request (client included).
-      const predicted = (plainMs + ms(bh.cpuMsPerRequest.bench)) / (mpMs + ms(x.cpuMsPerRequest.bench));
-      line += ` The machine was CPU-bound (${f2(x.cpuCores.machineBusy)} of ${cpus().length} cores busy, the bench client using ${f2(ms(x.cpuCores.bench))}), so CPU per request sets the throughput: the CPU costs predict ${label} / plain ≈ ${f2(predicted)}, measured ${f2(x.throughput / bh.throughput)}.`;
+    const mpMs = x.servingCpuMsPerRequest;
+    const plainMs = bh.servingCpuMsPerRequest;
+    const per = (g: Group) => ms(x.cpuMsPerRequest[g]).toFixed(3);
+    let line = `${label} at concurrency ${high}: Modelport spends ${mpMs.toFixed(3)} ms of CPU per prediction (server ${per('server')}, plugin ${per('plugin')}, postgres ${per('postgres')}) against ${plainMs.toFixed(3)} ms in the plain server (${plainMs > 0 ? f2(mpMs / plainMs) : '-'}×); the plugin process alone costs ${plainMs > 0 ? f2(ms(x.cpuMsPerRequest.plugin) / plainMs) : '-'}× the whole plain server.`;
+    const measured = f2(x.throughput / bh.throughput);
+    // Each server does its work on one JavaScript thread: when both run near a core, their CPU per request sets the ratio.
+    const byServerThread = ms(bh.cpuMsPerRequest.plain) / ms(x.cpuMsPerRequest.server);
+    line += ` Each server works on one JavaScript thread: the plain server process ran at ${f2(bh.cpuCores.plain)} cores, the Modelport server at ${f2(x.cpuCores.server)} (its plugin at ${f2(x.cpuCores.plugin)}); the two servers' CPU per request alone predicts ${label} / plain ≈ ${f2(byServerThread)}, measured ${measured}.`;
+    if (x.cpuCores.machineBusy / cpus().length >= 0.8) {
+      // On a saturated machine throughput is about (cores available) / (CPU per request, client included).
+      const byMachine = (plainMs + ms(bh.cpuMsPerRequest.bench)) / (mpMs + ms(x.cpuMsPerRequest.bench));
+      line += ` The machine was CPU-bound (${f2(x.cpuCores.machineBusy)} of ${cpus().length} cores busy, ${f2(x.cpuCores.other)} by other processes); all CPU per request, client included, predicts ≈ ${f2(byMachine)}.`;
     } else {
-      line += ` The machine was not saturated (${f2(x.cpuCores.machineBusy)} of ${cpus().length} cores busy): waiting (round trips between processes, the event loop, the log) limits it more than CPU.`;
+      line += ` The machine had idle CPU (${f2(x.cpuCores.machineBusy)} of ${cpus().length} cores busy), so beyond that CPU the gap is waiting, mostly on the round trip to the plugin process.`;
     }
-    if (ms(x.cpuCores.server) >= 0.85) {
-      line += ` The server process used ${f2(ms(x.cpuCores.server))} cores: its JavaScript thread (request handling, tensor encoding, the plugin call, log batching) is at or near its limit.`;
-    }
-    if (ms(x.cpuCores.plugin) >= 0.85) line += ` The plugin process used ${f2(ms(x.cpuCores.plugin))} cores.`;
     notes.push(line);
   }
   const noisy = results.filter((r) => r.cpuCores.other >= 0.25);
@@ -764,7 +771,9 @@ function whatLimitsIt(results: Stats[]): string[] {
   return notes;
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
+  await cleanup();
+  if (interrupted) return; // the SIGINT handler exits
   process.stderr.write(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { modelportSchema } from '../database-schema';
 import { createTestDatabase, type TestDatabase } from '@modelport/testing';
 import type { ApiClient } from './fixtures';
-import type { GraphqlResponse } from './test-server';
+import { graphqlClient } from './test-server';
 
 const root = resolve(__dirname, '..', '..', '..', '..');
 
@@ -73,12 +73,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     throw new Error(`the server process did not start:\n${stderr}\n${stdout}`);
   }
   const base = url;
-  const gql = async <T>(query: string, variables: Record<string, unknown> = {}, token: string | null = adminToken): Promise<GraphqlResponse<T>> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (token) headers['authorization'] = `Bearer ${token}`;
-    const res = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    return { status: res.status, ...((await res.json()) as Omit<GraphqlResponse<T>, 'status'>) };
-  };
+  const { gql, ok } = graphqlClient(base, adminToken);
   return {
     url: base,
     adminToken,
@@ -88,11 +83,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     dataDir,
     logs,
     gql,
-    ok: async <T>(query: string, variables?: Record<string, unknown>, token?: string | null) => {
-      const res = await gql<T>(query, variables, token);
-      if (res.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
-      return res.data as T;
-    },
+    ok,
     close: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;

@@ -67,13 +67,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-  const gql = async <T>(query: string, variables: Record<string, unknown> = {}, token: string | null = adminToken): Promise<GraphqlResponse<T>> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (token) headers['authorization'] = `Bearer ${token}`;
-    const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    const body = (await res.json()) as Omit<GraphqlResponse<T>, 'status'>;
-    return { status: res.status, ...body };
-  };
+  const { gql, ok } = graphqlClient(server.url, adminToken);
   return {
     url: server.url,
     adminToken,
@@ -81,11 +75,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     db,
     s3,
     gql,
-    ok: async <T>(query: string, variables?: Record<string, unknown>, token?: string | null) => {
-      const res = await gql<T>(query, variables, token);
-      if (res.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
-      return res.data as T;
-    },
+    ok,
     close: async () => {
       await server.close();
       await db.drop();
@@ -93,4 +83,21 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** GraphQL calls against a server, as the admin unless another token (or null) is given. */
+export function graphqlClient(url: string, adminToken: string): Pick<TestServer, 'gql' | 'ok'> {
+  const gql = async <T>(query: string, variables: Record<string, unknown> = {}, token: string | null = adminToken): Promise<GraphqlResponse<T>> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const body = (await res.json()) as Omit<GraphqlResponse<T>, 'status'>;
+    return { status: res.status, ...body };
+  };
+  const ok = async <T>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<T> => {
+    const res = await gql<T>(query, variables, token);
+    if (res.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+    return res.data as T;
+  };
+  return { gql, ok };
 }

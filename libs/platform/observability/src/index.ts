@@ -1,1 +1,1 @@
-export { createLogger, silentLogger, type Logger } from './logger';
+export { createLogger, silentLogger, capturingLogger, type Logger, type LogLine } from './logger';

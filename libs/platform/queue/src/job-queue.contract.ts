@@ -3,7 +3,6 @@
  * `describeJobQueueContract('adapter name', factory)`. Timing checks are lower bounds only
  * (a delay must have passed); nothing asserts that work was fast.
  */
-import pino from 'pino';
 import type { Logger } from '@modelport/observability';
 import type { JobInfo, JobQueue } from './job-queue';
 import { QueueErrorCode } from './queue.errors';
@@ -19,33 +18,10 @@ export interface JobQueueFactoryOptions {
 
 export type JobQueueFactory = (options: JobQueueFactoryOptions) => JobQueue;
 
-interface LogLine {
-  readonly level: number;
-  readonly msg: string;
-  readonly [field: string]: unknown;
-}
+import { capturingLogger, silentLogger } from '@modelport/observability';
+import { eventually, sleep } from '@modelport/testing';
 
-/** A pino logger that keeps every line, to look at what was logged. */
-export function capturingLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { logger, lines };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `probe` until it returns something truthy; fails after `timeoutMs` (generous by default). */
-export async function eventually<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
+export { capturingLogger, eventually, sleep };
 
 interface Gate {
   readonly promise: Promise<void>;
@@ -68,7 +44,7 @@ export function describeJobQueueContract(name: string, factory: JobQueueFactory)
     let gates: Gate[] = [];
 
     function open(options: { logger?: Logger } = {}): JobQueue {
-      const queue = factory({ namespace, logger: options.logger ?? pino({ level: 'silent' }) });
+      const queue = factory({ namespace, logger: options.logger ?? silentLogger() });
       opened.push(queue);
       return queue;
     }

@@ -7,17 +7,10 @@
  *
  * or `MODELPORT-PLUGIN-ERROR|<message>` and exits 1.
  */
-export const HANDSHAKE_ENV = Object.freeze({
-  /** Comma-separated protocol versions the host speaks, e.g. "1". */
-  protocolVersions: 'MODELPORT_PLUGIN_PROTOCOL_VERSIONS',
-  /** Unix socket path the plugin must listen on. */
-  socket: 'MODELPORT_PLUGIN_SOCKET',
-  /** The secret every host call carries as x-modelport-plugin-secret. */
-  secret: 'MODELPORT_PLUGIN_SECRET',
-});
+// The names and line format are the SDK's: one definition of the contract for both sides.
+import { HANDSHAKE_ENV, HANDSHAKE_ERROR_PREFIX, HANDSHAKE_PREFIX } from '@modelport/plugin-sdk';
 
-export const HANDSHAKE_PREFIX = 'MODELPORT-PLUGIN';
-export const HANDSHAKE_ERROR_PREFIX = 'MODELPORT-PLUGIN-ERROR';
+export { HANDSHAKE_ENV, HANDSHAKE_ERROR_PREFIX, HANDSHAKE_PREFIX };
 
 export type Handshake =
   | {
