@@ -105,6 +105,30 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
 
   afterAll(() => t?.close(), 60_000);
 
+  it('answers the V2 health, server and model metadata endpoints', async () => {
+    const get = async (path: string) => {
+      const res = await fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+      return { status: res.status, body: await res.json() };
+    };
+    expect(await get('/v2/health/live')).toEqual({ status: 200, body: { live: true } });
+    expect(await get('/v2/health/ready')).toEqual({ status: 200, body: { ready: true } });
+    expect(await get('/v2')).toEqual({ status: 200, body: { name: 'modelport', version: expect.any(String), extensions: [] } });
+    const metadata = {
+      name: 'scorer',
+      versions: ['1'],
+      platform: 'onnx',
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 3] }],
+      outputs: [
+        { name: 'label', datatype: 'INT64', shape: [-1] },
+        { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
+      ],
+    };
+    expect(await get('/v2/models/scorer')).toEqual({ status: 200, body: metadata });
+    expect(await get('/v2/models/scorer/versions/1')).toEqual({ status: 200, body: metadata });
+    expect((await get('/v2/models/scorer/versions/2')).status).toBe(404);
+    expect(await get('/v2/models/scorer/ready')).toEqual({ status: 200, body: { name: 'scorer', ready: true, state: 'READY' } });
+  });
+
   it('answers with the outputs NumPy computed for the logistic regression', async () => {
     for (const c of readExpectedFile('binary-logistic-regression').cases) {
       const answer = await infer(t, 'scorer', { inputs: c.inputs });
@@ -168,6 +192,17 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
       const res = await fetch(`${t.url}/v2/models/scorer/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(row3()) });
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: string }).error).toMatch(/Authorization: Bearer/);
+      const viewer = await createMember(t, projectId, 'only-a-viewer', 'VIEWER');
+      const refused = await infer(t, 'scorer', row3(), viewer.token);
+      expect(refused).toEqual({ status: 403, body: { error: expect.stringMatching(/not predict/) } });
+      const scientist = await createMember(t, projectId, 'a-scientist', 'DATA_SCIENTIST');
+      expect((await infer(t, 'scorer', row3(), scientist.token)).status).toBe(200);
+    });
+
+    it('a tensor over the element limit → 413, before its data is looked at', async () => {
+      const answer = await infer(t, 'scorer', { inputs: [{ name: 'features', datatype: 'FP32', shape: [10_000_000, 3], data: [1, 2, 3] }] });
+      expect(answer.status).toBe(413);
+      expect(answer.body.error).toMatch(/features/);
     });
 
     it('over gRPC: wrong byte length, mixed typed and raw contents, wrong name → INVALID_ARGUMENT; a message over the limit → RESOURCE_EXHAUSTED', async () => {
