@@ -258,7 +258,8 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
   it('refuses an artifact whose bytes changed in the store: a replacement keeps the old version serving; a new deployment is FAILED with the reason', async () => {
     const v3 = await t.ok<{ model: { version: { artifact: { sha256: string } } } }>(`query($m: ID) { model(id: $m) { version(version: 3) { artifact { sha256 } } } }`, { m: modelId });
     const file = fileURLToPath(await t.server.runtime.store.readUrl(artifactKey(v3.model.version.artifact.sha256), 60));
-    const tampered = Buffer.from(readFileSync(file));
+    const original = readFileSync(file);
+    const tampered = Buffer.from(original);
     tampered[tampered.length - 1] ^= 0xff;
     writeFileSync(file, tampered);
 
@@ -281,6 +282,8 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
     const answer = await infer(t, 'tampered', { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] });
     expect(answer.status).toBe(503);
     expect(answer.body.error).toMatch(/failed to load/);
+    // Repaired in the store: the next plugin restart brings the FAILED deployment up (see the kill -9 test).
+    writeFileSync(file, original);
   }, 60_000);
 
   it('joins concurrent requests into batches and gives each request exactly its own rows', async () => {
@@ -334,6 +337,13 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
     expect(after[0]).toMatchObject({ restarts: plugins[0]!.restarts + 1, health: 'SERVING' });
     expect(after[0]!.pid).not.toBe(plugins[0]!.pid);
     expect(after[0]!.loadedModels).toEqual(expect.arrayContaining([expect.stringMatching(/^scorer\/v2\//)]));
+    // The restart also retried the deployment that FAILED on a tampered artifact, repaired since.
+    let tampered = '';
+    for (let i = 0; i < 50 && tampered !== 'READY'; i++) {
+      tampered = (await t.ok<{ deployment: { state: string } }>(`{ deployment(name: "tampered") { state } }`)).deployment.state;
+      if (tampered !== 'READY') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(tampered).toBe('READY');
     const logged = await predictionRows(t, scorer);
     expect({ ok: logged.ok - before.ok, error: logged.error - before.error }).toEqual({
       ok: outcomes.filter((o) => o.status === 200).length,

@@ -188,6 +188,16 @@ export class ServingRuntime {
     this.grpcServer = server;
     await this.host.start();
     await this.deployments.restoreAll();
+    // A plugin that comes back (or a new remote one) may be what FAILED deployments were waiting for.
+    const retry = () => {
+      if (this.closing) return;
+      this.host
+        .checkHealth()
+        .then(() => this.deployments.retryFailed())
+        .catch((err: unknown) => logger.error({ err }, 'could not retry failed deployments'));
+    };
+    this.host.on('models-reloaded', retry);
+    this.host.on('plugin-registered', retry);
     this.started = true;
     logger.info({ grpcPort: this.grpcPort, plugins: this.host.list().map((p) => `${p.name}:${p.health}`) }, 'serving ready');
   }

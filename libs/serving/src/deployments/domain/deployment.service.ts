@@ -328,6 +328,16 @@ export class DeploymentService {
     if (live.length > 0) this.logger.info({ deployments: live.length }, 'deployments restored');
   }
 
+  /**
+   * Tries FAILED deployments again, e.g. when a plugin came back or a new one
+   * registered: a deployment that failed because no plugin was available then
+   * comes up without anyone replacing its version.
+   */
+  async retryFailed(): Promise<void> {
+    const failed = await this.db.getRepository(DeploymentEntity).createQueryBuilder('d').where(`d.deleted_at IS NULL AND d.state = 'FAILED'`).getMany();
+    await Promise.all(failed.map((d) => this.bringUp(d.id, null)));
+  }
+
   // ---- helpers --------------------------------------------------------------
 
   private async reload(id: string): Promise<DeploymentEntity> {
