@@ -23,11 +23,16 @@ interface Pending {
  * Dynamic batching per deployment: requests with the same inputs layout
  * (names, datatypes, every dimension but the first) and the same requested
  * outputs are joined along the first dimension, run as one plugin call, and
- * each request gets exactly its own rows back. A batch runs when it reaches
- * maxBatchSize rows or after maxBatchDelayMs, whichever is first.
+ * each request gets exactly its own rows back. A request that finds nothing
+ * of its kind running goes at once (a lone request never waits); requests
+ * that arrive while one is running gather into a batch, which runs when it
+ * reaches maxBatchSize rows, when the running call ends, or after
+ * maxBatchDelayMs, whichever is first.
  */
 export class DynamicBatcher {
   private readonly pending = new Map<string, Pending>();
+  /** Plugin calls in flight per batch key. */
+  private readonly running = new Map<string, number>();
   private batches = 0;
   private batchedRequests = 0;
 
@@ -41,6 +46,7 @@ export class DynamicBatcher {
     const rows = call.inputs[0]?.shape[0] ?? 1;
     if (rows >= maxRows || call.inputs.some((t) => t.shape.length === 0 || t.shape[0] !== rows)) return run(call.inputs, call.outputs);
     const key = batchKey(route, call);
+    if (!this.pending.has(key) && !this.running.get(key)) return this.track(key, run(call.inputs, call.outputs));
     return new Promise<Tensor[]>((resolve, reject) => {
       let batch = this.pending.get(key);
       if (batch && batch.rows + rows > maxRows) {
@@ -66,14 +72,14 @@ export class DynamicBatcher {
     const { items } = batch;
     if (items.length === 1) {
       const only = items[0]!;
-      batch.run(only.call.inputs, only.call.outputs).then(only.resolve, only.reject);
+      this.track(key, batch.run(only.call.inputs, only.call.outputs)).then(only.resolve, only.reject);
       return;
     }
     this.batches++;
     this.batchedRequests += items.length;
     const first = items[0]!.call;
     const inputs = first.inputs.map((t, i) => concatRows(items.map((w) => w.call.inputs[i]!), batch.rows));
-    batch.run(inputs, first.outputs).then(
+    this.track(key, batch.run(inputs, first.outputs)).then(
       (outputs) => {
         let offset = 0;
         for (const item of items) {
@@ -89,6 +95,19 @@ export class DynamicBatcher {
         for (const item of items) item.reject(err);
       },
     );
+  }
+
+  /** Counts a plugin call as running under `key`; when it ends, a batch gathered meanwhile goes at once. */
+  private track<T>(key: string, call: Promise<T>): Promise<T> {
+    this.running.set(key, (this.running.get(key) ?? 0) + 1);
+    const done = () => {
+      const left = (this.running.get(key) ?? 1) - 1;
+      if (left > 0) this.running.set(key, left);
+      else this.running.delete(key);
+      if (this.pending.has(key)) this.flush(key);
+    };
+    call.then(done, done);
+    return call;
   }
 }
 
