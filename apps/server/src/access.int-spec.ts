@@ -684,6 +684,12 @@ const GQL_CASES: readonly GqlCase[] = [
   },
   { name: 'deployment by id', expect: 'refused', query: `query($id: ID) { deployment(id: $id) { id name state } }`, variables: (b) => ({ id: b.deploymentId }) },
   { name: 'deployment by name', expect: 'refused', query: `query($n: String) { deployment(name: $n) { id name state } }`, variables: (b) => ({ n: b.deploymentName }) },
+  {
+    name: 'deployment by name as of now',
+    expect: 'refused',
+    query: `query($n: String) { deployment(name: $n, asOf: "2099-01-01T00:00:00.000Z") { id servedVersionId } }`,
+    variables: (b) => ({ n: b.deploymentName }),
+  },
   { name: 'Deployment.events', expect: 'refused', query: `query($id: ID) { deployment(id: $id) { events { kind detail } } }`, variables: (b) => ({ id: b.deploymentId }) },
   { name: 'prediction by id', expect: 'refused', query: `query($id: ID!) { prediction(id: $id) { id inputsJson } }`, variables: (b) => ({ id: b.predictionId }) },
   {

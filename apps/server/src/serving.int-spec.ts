@@ -88,6 +88,8 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
   let projectId: string;
   let modelId: string;
   let scorer: string;
+  /** Instants while version 1, then version 2, served the first "scorer" deployment. */
+  const servedAt: { v1?: Date; v2?: Date; beforeCreate?: Date } = {};
 
   beforeAll(async () => {
     execFileSync(process.execPath, [join(root, 'tools/scripts/build.cjs')], { cwd: root, stdio: 'pipe' });
@@ -97,6 +99,8 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
     for (const name of ['binary-logistic-regression', 'tree-ensemble-regressor', 'iris-classifier']) {
       expect((await uploadAndRegister(t, projectId, modelId, bytesOf(name))).errors).toBeUndefined();
     }
+    servedAt.beforeCreate = new Date();
+    await new Promise((r) => setTimeout(r, 5));
     const created = await deploy(t, { projectId, name: 'scorer', modelId, version: 1 });
     expect(created.errors).toBeUndefined();
     expect(created.data!.createDeployment).toMatchObject({ state: 'READY', plugin: 'runtime-onnx' });
@@ -237,6 +241,7 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
   });
 
   it('replaces the model version under load with zero failed requests, then unloads the old one', async () => {
+    servedAt.v1 = new Date();
     const traffic = load(t, 'scorer');
     await new Promise((r) => setTimeout(r, 500));
     const replaced = await t.gql<{ replaceDeploymentModelVersion: { state: string; revision: number; rolloutError: string | null } }>(
@@ -253,6 +258,7 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
     expect(outcomes.at(-1)!.outputs).toEqual(['prediction']);
     const { plugins } = await t.ok<{ plugins: { loadedModels: string[] }[] }>(`{ plugins { loadedModels } }`);
     expect(plugins[0]!.loadedModels).toEqual([expect.stringMatching(/^scorer\/v2\//)]);
+    servedAt.v2 = new Date();
   }, 60_000);
 
   it('refuses an artifact whose bytes changed in the store: a replacement keeps the old version serving; a new deployment is FAILED with the reason', async () => {
@@ -448,5 +454,14 @@ describe('serving: deployments, the V2 gateway and the prediction log, with the 
     expect(await predictionRows(t, scorer)).toEqual(rows);
     // The name is free again.
     expect((await deploy(t, { projectId, name: 'scorer', modelId, version: 1 })).data!.createDeployment.state).toBe('READY');
+
+    // What served at a past time: the first (now deleted) deployment of the name, and its version then.
+    const versions = await t.ok<{ model: { v1: { id: string }; v2: { id: string } } }>(`query($m: ID) { model(id: $m) { v1: version(version: 1) { id } v2: version(version: 2) { id } } }`, { m: modelId });
+    const then = async (at: Date) =>
+      t.gql<{ deployment: { id: string; servedVersionId: string | null; asOf: string } }>(`query($at: DateTime) { deployment(name: "scorer", asOf: $at) { id servedVersionId asOf } }`, { at: at.toISOString() });
+    expect((await then(servedAt.v1!)).data!.deployment).toEqual({ id: scorer, servedVersionId: versions.model.v1.id, asOf: servedAt.v1!.toISOString() });
+    expect((await then(servedAt.v2!)).data!.deployment).toMatchObject({ id: scorer, servedVersionId: versions.model.v2.id });
+    expect((await then(new Date())).data!.deployment.id).not.toBe(scorer);
+    expect((await then(servedAt.beforeCreate!)).errors?.[0]?.extensions?.reason).toBe('DEPLOYMENT_NOT_FOUND');
   }, 60_000);
 });

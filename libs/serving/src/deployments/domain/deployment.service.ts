@@ -99,6 +99,32 @@ export class DeploymentService {
     return toPage(await qb.getMany(), limit, (d) => [d.createdAt.toISOString(), d.id]);
   }
 
+  /**
+   * The deployment named `name` as it was at `at`: which version it served
+   * then (the last `ready` or `version-replaced` event before `at`), also
+   * when it has been deleted or its name reused since. NOT_FOUND if no
+   * deployment of that name the caller may read existed then.
+   */
+  async asOf(caller: Caller, name: string, at: Date): Promise<{ deployment: DeploymentEntity; modelVersionId: string | null; servingSince: Date | null }> {
+    if (Number.isNaN(at.getTime())) throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, 'asOf must be a valid date-time.');
+    const candidates = await this.db
+      .getRepository(DeploymentEntity)
+      .createQueryBuilder('d')
+      .where('d.name = :name AND d.created_at <= :at AND (d.deleted_at IS NULL OR d.deleted_at > :at)', { name, at })
+      .orderBy('d.created_at', 'DESC')
+      .getMany();
+    const deployment = candidates.find((d) => caller.ability.can('read', asSubject('Deployment', { projectId: d.projectId })));
+    if (!deployment) throw new DeploymentError(DeploymentErrorCode.DEPLOYMENT_NOT_FOUND, `No deployment "${name}" visible to you existed at ${at.toISOString()}.`);
+    const event = await this.db
+      .getRepository(DeploymentEventEntity)
+      .createQueryBuilder('e')
+      .where(`e.deployment_id = :id AND e.at <= :at AND e.kind IN ('ready', 'version-replaced')`, { id: deployment.id, at })
+      .orderBy('e.at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .getOne();
+    return { deployment, modelVersionId: event?.toVersionId ?? null, servingSince: event?.at ?? null };
+  }
+
   async events(caller: Caller, deploymentId: string): Promise<DeploymentEventEntity[]> {
     const deployment = await this.get(caller, deploymentId);
     return this.db.getRepository(DeploymentEventEntity).find({ where: { deploymentId: deployment.id }, order: { at: 'ASC', id: 'ASC' } });

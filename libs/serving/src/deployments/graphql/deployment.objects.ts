@@ -54,6 +54,11 @@ export class DeploymentObject {
   @Field(() => GraphQLISODateTime) updatedAt!: Date;
   @Field(() => GraphQLISODateTime, { nullable: true }) readyAt!: Date | null;
   @Field({ description: 'Path of the V2 REST inference endpoint.' }) inferPath!: string;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Set when the deployment was read as of a past time (deployment(name, asOf)).' })
+  asOf!: Date | null;
+  @Field(() => ID, { nullable: true, description: 'With asOf: the version that served at that time (null if none was serving yet).' })
+  servedVersionId!: string | null;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'With asOf: since when that version served.' }) servingSince!: Date | null;
 
   static from(e: DeploymentEntity): DeploymentObject {
     return Object.assign(new DeploymentObject(), {
@@ -80,6 +85,9 @@ export class DeploymentObject {
       updatedAt: e.updatedAt,
       readyAt: e.readyAt,
       inferPath: `/v2/models/${e.name}/infer`,
+      asOf: null,
+      servedVersionId: null,
+      servingSince: null,
     });
   }
 }

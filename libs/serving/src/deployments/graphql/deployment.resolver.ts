@@ -1,4 +1,4 @@
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, GraphQLISODateTime, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Can, CurrentCaller, type Caller } from '@modelport/governance';
 import { PageArgs, toConnection, type Connection } from '@modelport/graphql';
 import { DeploymentService } from '../domain/deployment.service';
@@ -24,13 +24,18 @@ export class DeploymentResolver {
     return toConnection(await this.service.list(caller, { projectId }, page), DeploymentObject.from);
   }
 
-  @Query(() => DeploymentObject, { description: 'A deployment by id or by name.' })
+  @Query(() => DeploymentObject, { description: 'A deployment by id or by name; with asOf, the deployment of that name as it was then and the version it served.' })
   @Can('read', 'Deployment')
   async deployment(
     @CurrentCaller() caller: Caller,
     @Args('id', { type: () => ID, nullable: true }) id?: string,
     @Args('name', { type: () => String, nullable: true }) name?: string,
+    @Args('asOf', { type: () => GraphQLISODateTime, nullable: true }) asOf?: Date,
   ): Promise<DeploymentObject> {
+    if (asOf) {
+      const then = await this.service.asOf(caller, name ?? '', asOf);
+      return Object.assign(DeploymentObject.from(then.deployment), { asOf, servedVersionId: then.modelVersionId, servingSince: then.servingSince });
+    }
     return DeploymentObject.from(id ? await this.service.get(caller, id) : await this.service.getByName(caller, name ?? ''));
   }
 
