@@ -10,3 +10,4 @@ export { Public, Can, Authenticated, CurrentCaller, PUBLIC_KEY, REQUIRES_KEY } f
 export { AuthGuard, authenticateRequest, bearerToken } from './graphql/auth.guard';
 export { ProjectObject } from './graphql/governance.objects';
 export { governanceEntities, governanceMigrations } from './persistence';
+export { AuditInterceptor, AUDIT_SINK, redactArgs, type AuditEventInput, type AuditSink } from './graphql/audit.interceptor';

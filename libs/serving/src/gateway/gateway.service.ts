@@ -1,4 +1,4 @@
-import { asSubject, bearerToken, defineAbilityFor, type Caller, type IdentityService } from '@modelport/governance';
+import { asSubject, bearerToken, defineAbilityFor, type AuditSink, type Caller, type IdentityService } from '@modelport/governance';
 import type { Logger } from '@modelport/observability';
 import {
   checkInputsAgainstSignature,
@@ -70,6 +70,28 @@ export interface InferAnswer {
 export class GatewayService {
   private readonly callers = new Map<string, { caller: Caller; until: number }>();
   private readonly maxCachedCallers = 10_000;
+  private audit: AuditSink | null = null;
+
+  /** Refused predictions (no or bad token, no permission) go to the audit trail from now on. */
+  auditTo(sink: AuditSink): void {
+    this.audit = sink;
+  }
+
+  private denied(caller: Caller | null, deployment: string, projectId: string | null, error: GatewayError): void {
+    this.audit
+      ?.append({
+        actorId: caller?.principal.userId ?? null,
+        actorName: caller?.principal.userName ?? null,
+        action: 'access.denied',
+        resourceType: 'Deployment',
+        resourceId: deployment,
+        projectId,
+        outcome: 'denied',
+        requestId: null,
+        details: { plane: 'v2', status: error.httpStatus, message: error.message },
+      })
+      .catch((err: unknown) => this.logger.error({ err }, 'could not append an audit event'));
+  }
 
   constructor(
     private readonly identity: IdentityService,
@@ -89,9 +111,15 @@ export class GatewayService {
     try {
       token = bearerToken(header);
     } catch (err) {
-      throw GatewayError.unauthenticated((err as Error).message);
+      const failure = GatewayError.unauthenticated((err as Error).message);
+      this.denied(null, '', null, failure);
+      throw failure;
     }
-    if (!token) throw GatewayError.unauthenticated('Send an API token: "Authorization: Bearer <token>".');
+    if (!token) {
+      const failure = GatewayError.unauthenticated('Send an API token: "Authorization: Bearer <token>".');
+      this.denied(null, '', null, failure);
+      throw failure;
+    }
     const now = Date.now();
     const hit = this.callers.get(token);
     if (hit && hit.until > now) return hit.caller;
@@ -101,7 +129,9 @@ export class GatewayService {
       caller = { principal, ability: defineAbilityFor(principal) };
     } catch (err) {
       this.callers.delete(token);
-      throw toGatewayError(err);
+      const failure = toGatewayError(err);
+      this.denied(null, '', null, failure);
+      throw failure;
     }
     if (this.callers.size >= this.maxCachedCallers) this.callers.clear();
     this.callers.set(token, { caller, until: now + this.options.authCacheMs });
@@ -131,7 +161,9 @@ export class GatewayService {
     try {
       route = this.visibleRoute(caller, request.deployment, request.version);
       if (!caller.ability.can('predict', asSubject('Deployment', { projectId: route.projectId }))) {
-        throw GatewayError.forbidden(`You may read deployment "${route.name}" but not predict with it. Ask a project admin for the data-scientist role or higher.`);
+        const refused = GatewayError.forbidden(`You may read deployment "${route.name}" but not predict with it. Ask a project admin for the data-scientist role or higher.`);
+        this.denied(caller, route.name, route.projectId, refused);
+        throw refused;
       }
       if (route.state !== 'READY' || !route.pluginName || !route.modelKey) {
         throw GatewayError.unavailable(
