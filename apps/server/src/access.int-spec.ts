@@ -78,6 +78,9 @@ async function projectRows(t: TestServer, projectId: string, userIds: readonly s
     deployments: await q('SELECT * FROM deployments WHERE project_id = $1 ORDER BY id'),
     deployment_events: await q('SELECT e.* FROM deployment_events e JOIN deployments d ON d.id = e.deployment_id WHERE d.project_id = $1 ORDER BY e.id'),
     predictions: await q('SELECT * FROM predictions WHERE project_id = $1 ORDER BY id'),
+    approval_policies: await q('SELECT * FROM approval_policies WHERE project_id = $1 ORDER BY id'),
+    change_requests: await q('SELECT * FROM change_requests WHERE project_id = $1 ORDER BY id'),
+    change_request_reviews: await q('SELECT r.* FROM change_request_reviews r JOIN change_requests c ON c.id = r.request_id WHERE c.project_id = $1 ORDER BY r.id'),
     users: await q('SELECT * FROM users WHERE id = ANY($1) ORDER BY id', [[...userIds]]),
     api_tokens: await q('SELECT id, user_id, name, token_hash, hint, expires_at, revoked_at FROM api_tokens WHERE user_id = ANY($1) ORDER BY id', [[...userIds]]),
     totals: await q('SELECT (SELECT count(*)::int FROM projects) AS projects, (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM api_tokens) AS tokens', []),
@@ -561,6 +564,8 @@ interface Target {
   deploymentId: string;
   deploymentName: string;
   predictionId: string;
+  policyId: string;
+  changeRequestId: string;
 }
 
 interface Caller {
@@ -698,6 +703,28 @@ const GQL_CASES: readonly GqlCase[] = [
     query: `query($d: ID!) { predictions(deploymentId: $d, first: 10) { nodes { id inputsJson } } }`,
     variables: (b) => ({ d: b.deploymentId }),
   },
+  { name: 'approvalPolicies of B', expect: 'refused', query: `query($p: ID) { approvalPolicies(projectId: $p) { id actions } }`, variables: (b) => ({ p: b.projectId }) },
+  { name: 'changeRequest of B', expect: 'refused', query: `query($id: ID!) { changeRequest(id: $id) { id summary payloadJson } }`, variables: (b) => ({ id: b.changeRequestId }) },
+  {
+    name: 'ChangeRequest.reviews and events',
+    expect: 'refused',
+    query: `query($id: ID!) { changeRequest(id: $id) { reviews { reviewerId comment } events { kind detail } } }`,
+    variables: (b) => ({ id: b.changeRequestId }),
+  },
+  {
+    name: 'changeRequests of B',
+    expect: 'hidden',
+    query: `query($p: [ID!]) { changeRequests(projectIds: $p, first: 10) { nodes { id summary } } }`,
+    variables: (b) => ({ p: [b.projectId] }),
+    sanity: (d) => expect(d['changeRequests'].nodes).toEqual([]),
+  },
+  {
+    name: 'changeRequestBacklog of B',
+    expect: 'hidden',
+    query: `query($p: [ID!]) { changeRequestBacklog(projectIds: $p, first: 10) { nodes { id summary } } }`,
+    variables: (b) => ({ p: [b.projectId] }),
+    sanity: (d) => expect(d['changeRequestBacklog'].nodes).toEqual([]),
+  },
   { name: 'apiTokens of B’s admin', expect: 'refused', query: `query($u: ID) { apiTokens(userId: $u) { id hint } }`, variables: (b) => ({ u: b.adminUserId }) },
   // Mutations
   {
@@ -805,6 +832,20 @@ const GQL_CASES: readonly GqlCase[] = [
   },
   { name: 'deleteDeployment of B', expect: 'refused', query: `mutation($d: ID!) { deleteDeployment(id: $d) { id } }`, variables: (b) => ({ d: b.deploymentId }) },
   {
+    name: 'createApprovalPolicy in B',
+    expect: 'refused',
+    query: `mutation($p: ID) { createApprovalPolicy(input: { projectId: $p, actions: [DEPLOYMENT_DELETE], requiredApprovals: 1, reviewerRole: "viewer" }) { policy { id } changeRequest { id } } }`,
+    variables: (b) => ({ p: b.projectId }),
+  },
+  { name: 'deleteApprovalPolicy of B', expect: 'refused', query: `mutation($id: ID!) { deleteApprovalPolicy(id: $id) { deleted } }`, variables: (b) => ({ id: b.policyId }) },
+  {
+    name: 'reviewChangeRequest of B',
+    expect: 'refused',
+    query: `mutation($r: ID!) { reviewChangeRequest(input: { requestId: $r, decision: APPROVE, comment: "sneaky" }) { id status } }`,
+    variables: (b) => ({ r: b.changeRequestId }),
+  },
+  { name: 'cancelChangeRequest of B', expect: 'refused', query: `mutation($id: ID!) { cancelChangeRequest(id: $id, reason: "x") { id } }`, variables: (b) => ({ id: b.changeRequestId }) },
+  {
     name: 'createProject with B’s name (no name-taken oracle)',
     expect: 'refused',
     query: `mutation($n: String!) { createProject(input: { name: $n }) { id } }`,
@@ -835,6 +876,8 @@ const NESTED_RESOLVERS = [
   'ModelVersion.artifactDownloadUrl',
   'ModelVersion.aliases',
   'Deployment.events',
+  'ChangeRequest.reviews',
+  'ChangeRequest.events',
 ];
 
 /** The V2 data plane: B's deployment named in every endpoint, with the same answer as a name that exists nowhere. */
@@ -931,7 +974,7 @@ describe('project isolation', () => {
     const { apiTokens } = await t.ok<{ apiTokens: { id: string }[] }>(`{ apiTokens { id } }`, {}, bAdmin.token);
     const platformAdmin = await me(t, t.adminToken);
     const { createDeployment: bDeployment } = await t.ok<{ createDeployment: { id: string; state: string } }>(
-      `mutation($p: ID!, $m: ID!) { createDeployment(input: { projectId: $p, name: "bravo-secret-deployment", modelId: $m, alias: "champion" }) { id state } }`,
+      `mutation($p: ID!, $m: ID!) { createDeployment(input: { projectId: $p, name: "bravo-secret-deployment", modelId: $m, alias: "champion", production: true }) { id state } }`,
       { p: bProject, m: bModel.id },
       bAdmin.token,
     );
@@ -944,6 +987,16 @@ describe('project isolation', () => {
     expect(predicted.status).toBe(200);
     const predictionId = ((await predicted.json()) as { parameters: { prediction_id: string } }).parameters.prediction_id;
     await t.server.app.get(ServingRuntime).writer.flush();
+    const { createApprovalPolicy } = await t.ok<{ createApprovalPolicy: { policy: { id: string } } }>(
+      `mutation($p: ID) { createApprovalPolicy(input: { projectId: $p, actions: [DEPLOYMENT_REPLACE_VERSION], requiredApprovals: 2, reviewerRole: "admin" }) { policy { id } } }`,
+      { p: bProject },
+      bAdmin.token,
+    );
+    const { replaceDeploymentModelVersion: held } = await t.ok<{ replaceDeploymentModelVersion: { changeRequest: { id: string } } }>(
+      `mutation($d: ID!) { replaceDeploymentModelVersion(input: { deploymentId: $d, version: 2 }) { changeRequest { id } } }`,
+      { d: bDeployment.id },
+      bAdmin.token,
+    );
     b = {
       projectId: bProject,
       projectName: bProjectName,
@@ -958,6 +1011,8 @@ describe('project isolation', () => {
       deploymentId: bDeployment.id,
       deploymentName: 'bravo-secret-deployment',
       predictionId,
+      policyId: createApprovalPolicy.policy.id,
+      changeRequestId: held.changeRequest.id,
     };
     ghost = {
       projectId: randomUUID(),
@@ -973,6 +1028,8 @@ describe('project isolation', () => {
       deploymentId: randomUUID(),
       deploymentName: 'ghost-nowhere-deployment',
       predictionId: randomUUID(),
+      policyId: randomUUID(),
+      changeRequestId: randomUUID(),
     };
     bUserIds = [bAdmin.userId, bViewer.userId, platformAdmin.id, ...Object.values(members).map((m) => m.userId)];
     snapshot = await projectRows(t, bProject, bUserIds);

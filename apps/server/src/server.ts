@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { AddressInfo } from 'node:net';
 import type { ModelportConfig } from '@modelport/config';
 import { createDataSource, runMigrations, startEmbeddedPostgres } from '@modelport/database';
-import { IdentityService } from '@modelport/governance';
+import { CHANGE_REQUEST_SWEEP_INTERVAL_MS, enqueueChangeRequestSweep, IdentityService } from '@modelport/governance';
 import { createLogger, type Logger } from '@modelport/observability';
 import { createJobQueue } from '@modelport/queue';
 import { EXPIRE_UPLOADS_JOB } from '@modelport/registry';
@@ -142,6 +142,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       const timer = setInterval(sweep, UPLOAD_SWEEP_MS);
       timer.unref();
       cleanups.push(async () => clearInterval(timer));
+      const sweepRequests = setInterval(
+        () => enqueueChangeRequestSweep(queue).catch((err: unknown) => logger.error({ err }, 'could not schedule the change request sweep')),
+        CHANGE_REQUEST_SWEEP_INTERVAL_MS,
+      );
+      sweepRequests.unref();
+      cleanups.push(async () => clearInterval(sweepRequests));
       if (config.predictionLog.retentionDays > 0) {
         const retain = () => enqueuePredictionRetention(queue).catch((err: unknown) => logger.error({ err }, 'could not schedule the prediction retention job'));
         const retention = setInterval(retain, PREDICTION_RETENTION_INTERVAL_MS);

@@ -11,3 +11,5 @@ export { AuthGuard, authenticateRequest, bearerToken } from './graphql/auth.guar
 export { ProjectObject } from './graphql/governance.objects';
 export { governanceEntities, governanceMigrations } from './persistence';
 export { AuditInterceptor, AUDIT_SINK, redactArgs, type AuditEventInput, type AuditSink } from './graphql/audit.interceptor';
+export * from './approvals';
+export { ChangeRequestObject, ApprovalPolicyObject } from './graphql/approvals.objects';

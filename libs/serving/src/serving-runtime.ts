@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { LocalPluginConfig as ConfiguredPlugin, ModelportConfig } from '@modelport/config';
-import { defineAbilityFor, GovernanceError, GovernanceErrorCode, type IdentityService } from '@modelport/governance';
+import { defineAbilityFor, GovernanceError, GovernanceErrorCode, type ApprovalService, type AuditSink, type IdentityService } from '@modelport/governance';
 import type { Logger } from '@modelport/observability';
 import type { JobQueue } from '@modelport/queue';
 import type { RegistryService } from '@modelport/registry';
@@ -40,6 +40,10 @@ export interface ServingDependencies {
   readonly queue: JobQueue;
   readonly identity: IdentityService;
   readonly registry: RegistryService;
+  /** Approval workflows: changes to production deployments may need reviews. */
+  readonly approvals?: ApprovalService | null;
+  /** Where refused predictions are recorded. */
+  readonly audit?: AuditSink | null;
 }
 
 /**
@@ -129,6 +133,7 @@ export class ServingRuntime {
       this.routes,
       { maxPageSize: config.graphql.maxPageSize, drainTimeoutMs: config.serving.drainTimeoutMs, artifactUrlTtlSeconds: 3600 },
       log,
+      deps.approvals ?? null,
     );
     this.limits = {
       ...DEFAULT_TENSOR_LIMITS,
@@ -144,6 +149,7 @@ export class ServingRuntime {
       log,
       this.batcher,
     );
+    if (deps.audit) this.gateway.auditTo(deps.audit);
   }
 
   /** Jobs go in before the queue starts. */

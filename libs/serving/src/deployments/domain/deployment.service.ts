@@ -1,5 +1,5 @@
 import { decodeCursor, isUuid, pageSize, toPage, uniqueViolation, type Page, type PageRequest } from '@modelport/database';
-import { assertCan, asSubject, projectsWhere, type Caller } from '@modelport/governance';
+import { ApprovalAction, assertCan, asSubject, projectsWhere, type ApprovalService, type Caller, type ChangeRequestEntity } from '@modelport/governance';
 import type { Logger } from '@modelport/observability';
 import type { RegistryService } from '@modelport/registry';
 import type { ArtifactStore } from '@modelport/storage';
@@ -39,6 +39,12 @@ export interface ReplaceModelVersionInput {
   readonly alias?: string | null;
 }
 
+/** A change that ran, or that waits for approval (then the deployment is as it was). */
+export interface DeploymentChange {
+  readonly deployment: DeploymentEntity;
+  readonly changeRequest: ChangeRequestEntity | null;
+}
+
 const CONFIG_KEY = /^[a-z][a-z0-9_.-]{0,63}$/;
 
 /**
@@ -59,7 +65,34 @@ export class DeploymentService {
     private readonly routes: RouteTable,
     private readonly options: DeploymentOptions,
     private readonly logger: Logger,
-  ) {}
+    private readonly approvals: ApprovalService | null = null,
+  ) {
+    this.approvals?.registerApplier(ApprovalAction.DEPLOYMENT_REPLACE_VERSION, {
+      checkPrecondition: (request) => this.stillAt(request.targetId, request.precondition),
+      apply: async (request, actingAs) => {
+        const { deployment } = await this.replaceModelVersion(actingAs.author, request.payload as unknown as ReplaceModelVersionInput, { approved: true });
+        return { deploymentId: deployment.id, revision: deployment.revision, modelVersionId: deployment.modelVersionId };
+      },
+    });
+    this.approvals?.registerApplier(ApprovalAction.DEPLOYMENT_DELETE, {
+      checkPrecondition: (request) => this.stillAt(request.targetId, request.precondition),
+      apply: async (request, actingAs) => {
+        const { deployment } = await this.delete(actingAs.author, String(request.targetId), { approved: true });
+        return { deploymentId: deployment.id, deleted: true };
+      },
+    });
+  }
+
+  /** An approved change applies only to the deployment the reviewers saw: same revision, not deleted. */
+  private async stillAt(deploymentId: string | null, precondition: Record<string, unknown>): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const deployment = deploymentId && isUuid(deploymentId) ? await this.db.getRepository(DeploymentEntity).findOneBy({ id: deploymentId }) : null;
+    if (!deployment || deployment.deletedAt) return { ok: false, reason: 'the deployment was deleted after the request was made' };
+    const expected = precondition['deploymentRevision'];
+    if (deployment.revision !== expected) {
+      return { ok: false, reason: `the deployment changed after the request was made (revision ${String(expected)} then, ${deployment.revision} now); make a new request` };
+    }
+    return { ok: true };
+  }
 
   // ---- reads ----------------------------------------------------------------
 
@@ -260,12 +293,35 @@ export class DeploymentService {
    * one write, the old drains and is unloaded. If the new version fails to
    * load, the old keeps serving and the error says why.
    */
-  async replaceModelVersion(caller: Caller, input: ReplaceModelVersionInput): Promise<DeploymentEntity> {
+  async replaceModelVersion(caller: Caller, input: ReplaceModelVersionInput, options: { approved?: boolean } = {}): Promise<DeploymentChange> {
     const deployment = await this.get(caller, input.deploymentId);
     assertCan(caller.ability, 'update', 'Deployment', { projectId: deployment.projectId });
     const version = await this.registry.resolveVersion(caller, deployment.modelId, { version: input.version, alias: input.alias });
     servingSignature(version.signature, `Version ${version.version}`);
-    if (version.id === deployment.modelVersionId && deployment.state === 'READY') return deployment;
+    if (version.id === deployment.modelVersionId && deployment.state === 'READY') return { deployment, changeRequest: null };
+    if (!options.approved && this.approvals) {
+      const current = await this.registry.versionById(deployment.modelVersionId);
+      const gate = await this.approvals.gate(caller, {
+        action: ApprovalAction.DEPLOYMENT_REPLACE_VERSION,
+        projectId: deployment.projectId,
+        production: deployment.production,
+        targetType: 'Deployment',
+        targetId: deployment.id,
+        payload: { deploymentId: deployment.id, version: version.version, alias: input.alias ?? null },
+        precondition: { deploymentRevision: deployment.revision },
+        summary: `Serve version ${version.version} on production deployment "${deployment.name}" (now version ${current.version}).`,
+      });
+      if (gate.required) return { deployment, changeRequest: gate.request };
+    }
+    return { deployment: await this.replaceApproved(caller, deployment, version, input), changeRequest: null };
+  }
+
+  private async replaceApproved(
+    caller: Caller,
+    deployment: DeploymentEntity,
+    version: Awaited<ReturnType<RegistryService['versionById']>>,
+    input: ReplaceModelVersionInput,
+  ): Promise<DeploymentEntity> {
     if (deployment.state !== 'READY') {
       // Nothing is serving: bring the deployment up on the new version directly.
       await this.db.getRepository(DeploymentEntity).update({ id: deployment.id }, { modelVersionId: version.id, sourceAlias: input.alias ?? null, revision: deployment.revision + 1, updatedAt: new Date() });
@@ -329,9 +385,22 @@ export class DeploymentService {
 
   // ---- delete ---------------------------------------------------------------
 
-  async delete(caller: Caller, id: string): Promise<DeploymentEntity> {
+  async delete(caller: Caller, id: string, options: { approved?: boolean } = {}): Promise<DeploymentChange> {
     const deployment = await this.get(caller, id);
     assertCan(caller.ability, 'delete', 'Deployment', { projectId: deployment.projectId });
+    if (!options.approved && this.approvals) {
+      const gate = await this.approvals.gate(caller, {
+        action: ApprovalAction.DEPLOYMENT_DELETE,
+        projectId: deployment.projectId,
+        production: deployment.production,
+        targetType: 'Deployment',
+        targetId: deployment.id,
+        payload: { deploymentId: deployment.id },
+        precondition: { deploymentRevision: deployment.revision },
+        summary: `Delete production deployment "${deployment.name}".`,
+      });
+      if (gate.required) return { deployment, changeRequest: gate.request };
+    }
     if (this.rollouts.has(deployment.id)) {
       throw new DeploymentError(DeploymentErrorCode.ROLLOUT_IN_PROGRESS, `Deployment "${deployment.name}" is changing version. Wait for that to finish, then delete it.`);
     }
@@ -341,7 +410,7 @@ export class DeploymentService {
     });
     const route = this.routes.delete(deployment.name);
     if (route?.pluginName && route.modelKey) await this.retire(route);
-    return { ...deployment, deletedAt: new Date() };
+    return { deployment: { ...deployment, deletedAt: new Date() }, changeRequest: null };
   }
 
   // ---- start-up -------------------------------------------------------------

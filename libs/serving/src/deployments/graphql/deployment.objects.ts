@@ -1,6 +1,8 @@
 import { Field, Float, GraphQLISODateTime, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { ChangeRequestObject } from '@modelport/governance';
 import { ConnectionType } from '@modelport/graphql';
 import type { DeploymentEntity, DeploymentEventEntity } from '../persistence/deployment.entity';
+import type { DeploymentChange } from '../domain/deployment.service';
 
 export enum DeploymentStateValue {
   PENDING = 'PENDING',
@@ -59,6 +61,11 @@ export class DeploymentObject {
   @Field(() => ID, { nullable: true, description: 'With asOf: the version that served at that time (null if none was serving yet).' })
   servedVersionId!: string | null;
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'With asOf: since when that version served.' }) servingSince!: Date | null;
+  @Field(() => ChangeRequestObject, {
+    nullable: true,
+    description: 'Set by a mutation whose change an approval policy holds back: the deployment is unchanged until the request is approved.',
+  })
+  changeRequest!: ChangeRequestObject | null;
 
   static from(e: DeploymentEntity): DeploymentObject {
     return Object.assign(new DeploymentObject(), {
@@ -88,8 +95,13 @@ export class DeploymentObject {
       asOf: null,
       servedVersionId: null,
       servingSince: null,
+      changeRequest: null,
     });
   }
+}
+/** A mutation's answer: the deployment, and the change request when the change awaits approval. */
+export function fromChange(change: DeploymentChange): DeploymentObject {
+  return Object.assign(DeploymentObject.from(change.deployment), { changeRequest: change.changeRequest ? ChangeRequestObject.from(change.changeRequest) : null });
 }
 export const DeploymentConnection = ConnectionType(DeploymentObject, 'Deployment');
 

@@ -7,6 +7,7 @@ import {
   DeploymentConnection,
   DeploymentEventObject,
   DeploymentObject,
+  fromChange,
   ReplaceDeploymentModelVersionInput,
 } from './deployment.objects';
 
@@ -56,16 +57,19 @@ export class DeploymentResolver {
   }
 
   @Mutation(() => DeploymentObject, {
-    description: 'Serves another version of the same model with zero failed requests; if it fails to load, the current version keeps serving.',
+    description:
+      'Serves another version of the same model with zero failed requests; if it fails to load, the current version keeps serving. On a production deployment covered by an approval policy it creates a change request instead (see changeRequest).',
   })
   @Can('update', 'Deployment')
   async replaceDeploymentModelVersion(@CurrentCaller() caller: Caller, @Args('input') input: ReplaceDeploymentModelVersionInput): Promise<DeploymentObject> {
-    return DeploymentObject.from(await this.service.replaceModelVersion(caller, input));
+    return fromChange(await this.service.replaceModelVersion(caller, input));
   }
 
-  @Mutation(() => DeploymentObject, { description: 'Stops routing, drains, and unloads the model. Its predictions stay in the log.' })
+  @Mutation(() => DeploymentObject, {
+    description: 'Stops routing, drains, and unloads the model; its predictions stay in the log. Covered production deployments get a change request instead.',
+  })
   @Can('delete', 'Deployment')
   async deleteDeployment(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }) id: string): Promise<DeploymentObject> {
-    return DeploymentObject.from(await this.service.delete(caller, id));
+    return fromChange(await this.service.delete(caller, id));
   }
 }
