@@ -703,6 +703,12 @@ const GQL_CASES: readonly GqlCase[] = [
     query: `query($d: ID!) { predictions(deploymentId: $d, first: 10) { nodes { id inputsJson } } }`,
     variables: (b) => ({ d: b.deploymentId }),
   },
+  {
+    name: 'auditEvents of B',
+    expect: 'refused',
+    query: `query($p: ID) { auditEvents(projectId: $p, first: 10) { nodes { action dataJson } } }`,
+    variables: (b) => ({ p: b.projectId }),
+  },
   { name: 'approvalPolicies of B', expect: 'refused', query: `query($p: ID) { approvalPolicies(projectId: $p) { id actions } }`, variables: (b) => ({ p: b.projectId }) },
   { name: 'changeRequest of B', expect: 'refused', query: `query($id: ID!) { changeRequest(id: $id) { id summary payloadJson } }`, variables: (b) => ({ id: b.changeRequestId }) },
   {
@@ -865,7 +871,7 @@ const REST_CASES: readonly RestCase[] = [
 ];
 
 /** Operations that name no project-scoped object at all. Keep this list short; everything else belongs in GQL_CASES. */
-const NOT_PROJECT_SCOPED = ['Query.me', 'Query.plugins'];
+const NOT_PROJECT_SCOPED = ['Query.me', 'Query.plugins', 'Query.verifyAuditChain'];
 
 /** Resolver fields below the root that take a project-scoped parent; each must be reached by some case. */
 const NESTED_RESOLVERS = [

@@ -1,10 +1,13 @@
-import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { JOB_QUEUE, LOGGER, MODELPORT_CONFIG, type ModelportConfig } from '@modelport/config';
 import type { Logger } from '@modelport/observability';
 import type { JobQueue } from '@modelport/queue';
 import { ApprovalService, registerApprovalJobs } from './approvals';
+import { AuditService, parseSigningKey } from './audit';
+import { AuditResolver } from './graphql/audit.resolver';
+import { AuditController } from './http/audit.controller';
 import { IdentityService } from './domain/identity.service';
 import { ApprovalsResolver } from './graphql/approvals.resolver';
 import { AUDIT_SINK, AuditInterceptor, type AuditSink } from './graphql/audit.interceptor';
@@ -12,12 +15,20 @@ import { AuthGuard } from './graphql/auth.guard';
 import { GovernanceResolver } from './graphql/governance.resolver';
 
 @Module({
+  controllers: [AuditController],
   providers: [
     {
       provide: IdentityService,
       inject: [DataSource, MODELPORT_CONFIG],
       useFactory: (db: DataSource, config: ModelportConfig) => new IdentityService(db, { maxPageSize: config.graphql.maxPageSize }),
     },
+    {
+      provide: AuditService,
+      inject: [DataSource, MODELPORT_CONFIG],
+      useFactory: (db: DataSource, config: ModelportConfig) =>
+        new AuditService(db, { maxPageSize: config.graphql.maxPageSize, signingKey: config.audit.signingKey ? parseSigningKey(config.audit.signingKey) : null }),
+    },
+    { provide: AUDIT_SINK, useExisting: AuditService },
     {
       provide: ApprovalService,
       inject: [DataSource, JOB_QUEUE, MODELPORT_CONFIG, LOGGER, { token: AUDIT_SINK, optional: true }],
@@ -44,18 +55,25 @@ import { GovernanceResolver } from './graphql/governance.resolver';
     },
     GovernanceResolver,
     ApprovalsResolver,
+    AuditResolver,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],
-  exports: [IdentityService, ApprovalService],
+  exports: [IdentityService, ApprovalService, AuditService, AUDIT_SINK],
 })
-export class GovernanceModule implements OnModuleInit {
+export class GovernanceModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly approvals: ApprovalService,
+    private readonly audit: AuditService,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
   onModuleInit(): void {
     registerApprovalJobs(this.queue, this.approvals);
+  }
+
+  /** Audit events still queued in this process are written before the database closes. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.audit.flush();
   }
 }

@@ -10,6 +10,7 @@ export { Public, Can, Authenticated, CurrentCaller, PUBLIC_KEY, REQUIRES_KEY } f
 export { AuthGuard, authenticateRequest, bearerToken } from './graphql/auth.guard';
 export { ProjectObject } from './graphql/governance.objects';
 export { governanceEntities, governanceMigrations } from './persistence';
-export { AuditInterceptor, AUDIT_SINK, redactArgs, type AuditEventInput, type AuditSink } from './graphql/audit.interceptor';
+export { AuditInterceptor, AUDIT_SINK, redactArgs, type AuditSink } from './graphql/audit.interceptor';
+export * from './audit';
 export * from './approvals';
 export { ChangeRequestObject, ApprovalPolicyObject } from './graphql/approvals.objects';

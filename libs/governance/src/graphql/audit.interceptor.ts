@@ -5,23 +5,10 @@ import { isModelportError } from '@modelport/errors';
 import type { Logger } from '@modelport/observability';
 import { LOGGER } from '@modelport/config';
 import { type Observable, tap } from 'rxjs';
+import type { AuditEventInput } from '../audit';
+import { isUuid } from '@modelport/database';
 import { getCaller } from './auth.decorators';
 import { requestOf } from './request-of';
-
-/** What the audit trail needs of one event; the audit service fills in time, sequence and hashes. */
-export interface AuditEventInput {
-  readonly actorId: string | null;
-  readonly actorName: string | null;
-  readonly action: string;
-  readonly resourceType: string;
-  readonly resourceId: string | null;
-  readonly projectId: string | null;
-  readonly outcome: 'ok' | 'denied' | 'error';
-  readonly before?: unknown;
-  readonly after?: unknown;
-  readonly requestId: string | null;
-  readonly details?: Record<string, unknown> | null;
-}
 
 export interface AuditSink {
   append(event: AuditEventInput): Promise<unknown>;
@@ -49,7 +36,7 @@ function idOf(value: unknown): string | null {
 function projectOf(args: Record<string, unknown>, result: unknown): string | null {
   const input = (args['input'] ?? {}) as Record<string, unknown>;
   for (const candidate of [(result as { projectId?: unknown } | null)?.projectId, input['projectId'], args['projectId']]) {
-    if (typeof candidate === 'string') return candidate;
+    if (typeof candidate === 'string' && isUuid(candidate)) return candidate;
   }
   return null;
 }

@@ -1,3 +1,4 @@
+import { auditMigrations } from '../audit/audit.migrations';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class GovernanceIdentity1764172800000 implements MigrationInterface {
@@ -53,4 +54,4 @@ export class GovernanceIdentity1764172800000 implements MigrationInterface {
   }
 }
 
-export const governanceMigrations = [GovernanceIdentity1764172800000];
+export const governanceMigrations = [GovernanceIdentity1764172800000, ...auditMigrations];

@@ -190,6 +190,12 @@ export const settings = {
   },
   MODELPORT_GRAPHQL_MAX_ALIASES: { schema: int(1, 10000), default: '30', description: 'Most aliased fields one GraphQL operation may use.' },
   MODELPORT_MAX_PAGE_SIZE: { schema: int(1, 10000), default: '100', description: 'Largest `first` a list query accepts.' },
+  MODELPORT_AUDIT_SIGNING_KEY: {
+    schema: z.string().min(1),
+    default: '',
+    description:
+      'Key that signs the checkpoint ending an audit export: a PEM Ed25519 private key (openssl genpkey -algorithm ed25519) or a base64 HMAC secret of 32+ bytes (openssl rand -base64 32). Unset: exports are refused.',
+  },
   MODELPORT_GRPC_PORT: {
     schema: int(0, 65535),
     default: '8081',

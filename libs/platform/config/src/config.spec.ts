@@ -44,6 +44,7 @@ describe('loadConfig', () => {
         drainTimeoutMs: 30_000,
       },
       predictionLog: { bufferRows: 20_000, batchRows: 500, flushIntervalMs: 50, retentionDays: 30 },
+      audit: { signingKey: null },
     };
     expect(loadConfig({}, CWD)).toEqual(expected);
   });

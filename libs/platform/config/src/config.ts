@@ -48,6 +48,7 @@ export interface ModelportConfig {
     readonly authCacheMs: number;
     readonly drainTimeoutMs: number;
   };
+  readonly audit: { readonly signingKey: string | null };
   readonly predictionLog: {
     readonly bufferRows: number;
     readonly batchRows: number;
@@ -176,6 +177,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Modelpo
       authCacheMs: v['MODELPORT_GATEWAY_AUTH_CACHE_MS'] as number,
       drainTimeoutMs: v['MODELPORT_DRAIN_TIMEOUT_MS'] as number,
     },
+    audit: { signingKey: v['MODELPORT_AUDIT_SIGNING_KEY'] as string | null },
     predictionLog: {
       bufferRows: v['MODELPORT_PREDICTION_LOG_BUFFER'] as number,
       batchRows: v['MODELPORT_PREDICTION_LOG_BATCH'] as number,
