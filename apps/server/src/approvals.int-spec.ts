@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { linearRegressionModel } from '@modelport/sample-models';
+import { ServingRuntime } from '@modelport/serving';
 import { createMember, createModel, createProject, uploadAndRegister } from './testing/fixtures';
 import { startTestServer, type TestServer } from './testing/test-server';
 
@@ -107,6 +108,27 @@ describe('approval workflows on production deployments', () => {
     const full = await t.ok<{ changeRequest: { reviews: { reviewerId: string }[]; events: { kind: string }[] } }>(REQUEST, { id: request.id });
     expect(full.changeRequest.reviews.map((r) => r.reviewerId).sort()).toEqual([m.reviewer1.userId, m.reviewer2.userId].sort());
     expect(full.changeRequest.events.map((e) => e.kind)).toEqual(['created', 'review-approved', 'approved', 'applied']);
+
+    // Traceable: a prediction names the change request and the approvers behind the version that made it.
+    const predicted = await fetch(`${t.url}/v2/models/prod-scorer/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${m.author.token}` },
+      body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] }),
+    });
+    expect(predicted.status).toBe(200);
+    const predictionId = ((await predicted.json()) as { parameters: { prediction_id: string } }).parameters.prediction_id;
+    await t.server.app.get(ServingRuntime).writer.flush();
+    const approvers = [m.reviewer1.userId, m.reviewer2.userId];
+    const { prediction } = await t.ok<{ prediction: { modelVersion: number; approval: { changeRequestId: string; authorId: string; approverIds: string[] } } }>(
+      `query($id: ID!) { prediction(id: $id) { modelVersion approval { changeRequestId authorId approverIds } } }`,
+      { id: predictionId },
+    );
+    expect(prediction).toEqual({ modelVersion: 2, approval: { changeRequestId: request.id, authorId: m.author.userId, approverIds: approvers } });
+    const { deployment: asOf } = await t.ok<{ deployment: { servedByChangeRequestId: string; servedApproval: { approverIds: string[] } } }>(
+      `query($at: DateTime) { deployment(name: "prod-scorer", asOf: $at) { servedByChangeRequestId servedApproval { approverIds } } }`,
+      { at: new Date().toISOString() },
+    );
+    expect(asOf).toEqual({ servedByChangeRequestId: request.id, servedApproval: { approverIds: approvers } });
   }, 60_000);
 
   it('a request whose deployment changed meanwhile is rejected as stale, and nothing is applied', async () => {

@@ -10,7 +10,7 @@ import { RegistryModule, RegistryService } from '@modelport/registry';
 import type { ArtifactStore } from '@modelport/storage';
 import { DeploymentService } from './deployments/domain/deployment.service';
 import { DeploymentResolver } from './deployments/graphql/deployment.resolver';
-import { ServingResolver } from './graphql/serving.resolver';
+import { DeploymentTraceResolver, PredictionTraceResolver, ServingResolver } from './graphql/serving.resolver';
 import { PluginHost } from './plugins';
 import { PredictionLogService } from './predictions';
 import { ServingRuntime } from './serving-runtime';
@@ -38,6 +38,8 @@ import { ServingRuntime } from './serving-runtime';
     { provide: PredictionLogService, inject: [ServingRuntime], useFactory: (rt: ServingRuntime) => rt.predictions },
     DeploymentResolver,
     ServingResolver,
+    PredictionTraceResolver,
+    DeploymentTraceResolver,
   ],
   exports: [ServingRuntime],
 })

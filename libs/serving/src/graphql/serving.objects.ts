@@ -42,6 +42,14 @@ export class PluginObject {
   }
 }
 
+@ObjectType('ApprovalTrace', { description: 'The approved change request that put a model version into service, and who approved it.' })
+export class ApprovalTraceObject {
+  @Field(() => ID) changeRequestId!: string;
+  @Field(() => ID) authorId!: string;
+  @Field(() => [ID], { description: 'Reviewers who approved, in order.' }) approverIds!: string[];
+  @Field(() => GraphQLISODateTime, { nullable: true }) appliedAt!: Date | null;
+}
+
 @ObjectType('Prediction', { description: 'One logged prediction: its receipt, and its payload when the deployment keeps payloads.' })
 export class PredictionObject {
   @Field(() => ID, { description: 'The prediction_id of the receipt (a time-ordered UUID).' }) id!: string;

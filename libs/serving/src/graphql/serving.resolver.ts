@@ -1,11 +1,12 @@
-import { Args, ID, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Inject } from '@nestjs/common';
-import { asSubject, Authenticated, Can, CurrentCaller, GovernanceError, GovernanceErrorCode, type Caller } from '@modelport/governance';
+import { ApprovalService, asSubject, Authenticated, Can, CurrentCaller, GovernanceError, GovernanceErrorCode, type Caller } from '@modelport/governance';
 import { PageArgs, toConnection, type Connection } from '@modelport/graphql';
 import { DeploymentService } from '../deployments/domain/deployment.service';
 import { PluginHost } from '../plugins';
 import { PredictionLogError, PredictionLogService } from '../predictions';
-import { PluginObject, PredictionConnection, PredictionObject } from './serving.objects';
+import { DeploymentObject } from '../deployments/graphql/deployment.objects';
+import { ApprovalTraceObject, PluginObject, PredictionConnection, PredictionObject } from './serving.objects';
 
 @Resolver()
 export class ServingResolver {
@@ -43,5 +44,52 @@ export class ServingResolver {
     }
     const result = await this.log.list({ deploymentIds: [deployment.id], first: page.first, after: page.after, status: (status ?? null) as 'ok' | 'error' | null, includePayload: true });
     return toConnection(result, PredictionObject.from);
+  }
+}
+
+/** The approval behind a change request id, as the caller may see it; null when there is none or it is not visible. */
+async function approvalTrace(approvals: ApprovalService, caller: Caller, changeRequestId: string | null): Promise<ApprovalTraceObject | null> {
+  if (!changeRequestId) return null;
+  try {
+    const request = await approvals.get(caller, changeRequestId);
+    const reviews = await approvals.reviews(caller, changeRequestId);
+    return Object.assign(new ApprovalTraceObject(), {
+      changeRequestId,
+      authorId: request.authorId,
+      approverIds: reviews.filter((r) => r.decision === 'APPROVE').map((r) => r.reviewerId),
+      appliedAt: request.appliedAt,
+    });
+  } catch {
+    return null;
+  }
+}
+
+@Resolver(() => PredictionObject)
+export class PredictionTraceResolver {
+  constructor(
+    @Inject(DeploymentService) private readonly deployments: DeploymentService,
+    @Inject(ApprovalService) private readonly approvals: ApprovalService,
+  ) {}
+
+  @ResolveField(() => ApprovalTraceObject, {
+    nullable: true,
+    description: 'The approved change request that put this prediction’s model version into service on its deployment, and its approvers.',
+  })
+  @Can('read', 'Prediction')
+  async approval(@CurrentCaller() caller: Caller, @Parent() prediction: PredictionObject): Promise<ApprovalTraceObject | null> {
+    if (!prediction.modelVersionId) return null;
+    const event = await this.deployments.servingEvent(prediction.deploymentId, prediction.modelVersionId, prediction.receivedAt);
+    return approvalTrace(this.approvals, caller, event?.changeRequestId ?? null);
+  }
+}
+
+@Resolver(() => DeploymentObject)
+export class DeploymentTraceResolver {
+  constructor(@Inject(ApprovalService) private readonly approvals: ApprovalService) {}
+
+  @ResolveField(() => ApprovalTraceObject, { nullable: true, description: 'With asOf: who approved the version that served at that time.' })
+  @Can('read', 'Deployment')
+  async servedApproval(@CurrentCaller() caller: Caller, @Parent() deployment: DeploymentObject): Promise<ApprovalTraceObject | null> {
+    return approvalTrace(this.approvals, caller, deployment.servedByChangeRequestId);
   }
 }

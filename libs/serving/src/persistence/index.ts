@@ -1,7 +1,7 @@
 import { DeploymentEntity, DeploymentEventEntity } from '../deployments/persistence/deployment.entity';
-import { ServingDeployments1764600000000 } from '../deployments/persistence/deployments.migrations';
+import { ServingDeploymentEventChangeRequests1795800500000, ServingDeployments1764600000000 } from '../deployments/persistence/deployments.migrations';
 import { servingPredictionMigrations } from '../predictions';
 
 export const servingEntities = [DeploymentEntity, DeploymentEventEntity];
 /** In order: deployments need the registry's tables; the prediction log stands alone. */
-export const servingMigrations = [ServingDeployments1764600000000, ...servingPredictionMigrations];
+export const servingMigrations = [ServingDeployments1764600000000, ...servingPredictionMigrations, ServingDeploymentEventChangeRequests1795800500000];

@@ -70,7 +70,10 @@ export class DeploymentService {
     this.approvals?.registerApplier(ApprovalAction.DEPLOYMENT_REPLACE_VERSION, {
       checkPrecondition: (request) => this.stillAt(request.targetId, request.precondition),
       apply: async (request, actingAs) => {
-        const { deployment } = await this.replaceModelVersion(actingAs.author, request.payload as unknown as ReplaceModelVersionInput, { approved: true });
+        const { deployment } = await this.replaceModelVersion(actingAs.author, request.payload as unknown as ReplaceModelVersionInput, {
+          approved: true,
+          changeRequestId: request.id,
+        });
         return { deploymentId: deployment.id, revision: deployment.revision, modelVersionId: deployment.modelVersionId };
       },
     });
@@ -138,7 +141,11 @@ export class DeploymentService {
    * when it has been deleted or its name reused since. NOT_FOUND if no
    * deployment of that name the caller may read existed then.
    */
-  async asOf(caller: Caller, name: string, at: Date): Promise<{ deployment: DeploymentEntity; modelVersionId: string | null; servingSince: Date | null }> {
+  async asOf(
+    caller: Caller,
+    name: string,
+    at: Date,
+  ): Promise<{ deployment: DeploymentEntity; modelVersionId: string | null; servingSince: Date | null; changeRequestId: string | null }> {
     if (Number.isNaN(at.getTime())) throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, 'asOf must be a valid date-time.');
     const candidates = await this.db
       .getRepository(DeploymentEntity)
@@ -155,7 +162,21 @@ export class DeploymentService {
       .orderBy('e.at', 'DESC')
       .addOrderBy('e.id', 'DESC')
       .getOne();
-    return { deployment, modelVersionId: event?.toVersionId ?? null, servingSince: event?.at ?? null };
+    return { deployment, modelVersionId: event?.toVersionId ?? null, servingSince: event?.at ?? null, changeRequestId: event?.changeRequestId ?? null };
+  }
+
+  /**
+   * The change that put `modelVersionId` into service on the deployment at or before `at`
+   * (the last `ready` or `version-replaced` event), for tracing a prediction to its approval.
+   */
+  async servingEvent(deploymentId: string, modelVersionId: string, at: Date): Promise<DeploymentEventEntity | null> {
+    return this.db
+      .getRepository(DeploymentEventEntity)
+      .createQueryBuilder('e')
+      .where(`e.deployment_id = :deploymentId AND e.to_version_id = :modelVersionId AND e.at <= :at AND e.kind IN ('ready', 'version-replaced')`, { deploymentId, modelVersionId, at })
+      .orderBy('e.at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .getOne();
   }
 
   async events(caller: Caller, deploymentId: string): Promise<DeploymentEventEntity[]> {
@@ -293,7 +314,7 @@ export class DeploymentService {
    * one write, the old drains and is unloaded. If the new version fails to
    * load, the old keeps serving and the error says why.
    */
-  async replaceModelVersion(caller: Caller, input: ReplaceModelVersionInput, options: { approved?: boolean } = {}): Promise<DeploymentChange> {
+  async replaceModelVersion(caller: Caller, input: ReplaceModelVersionInput, options: { approved?: boolean; changeRequestId?: string } = {}): Promise<DeploymentChange> {
     const deployment = await this.get(caller, input.deploymentId);
     assertCan(caller.ability, 'update', 'Deployment', { projectId: deployment.projectId });
     const version = await this.registry.resolveVersion(caller, deployment.modelId, { version: input.version, alias: input.alias });
@@ -313,7 +334,7 @@ export class DeploymentService {
       });
       if (gate.required) return { deployment, changeRequest: gate.request };
     }
-    return { deployment: await this.replaceApproved(caller, deployment, version, input), changeRequest: null };
+    return { deployment: await this.replaceApproved(caller, deployment, version, input, options.changeRequestId ?? null), changeRequest: null };
   }
 
   private async replaceApproved(
@@ -321,6 +342,7 @@ export class DeploymentService {
     deployment: DeploymentEntity,
     version: Awaited<ReturnType<RegistryService['versionById']>>,
     input: ReplaceModelVersionInput,
+    changeRequestId: string | null,
   ): Promise<DeploymentEntity> {
     if (deployment.state !== 'READY') {
       // Nothing is serving: bring the deployment up on the new version directly.
@@ -362,7 +384,16 @@ export class DeploymentService {
             updatedAt: new Date(),
           },
         );
-        await this.event(tx, deployment.id, 'version-replaced', caller.principal.userId, deployment.modelVersionId, version.id, `version ${version.version} on plugin ${placed.pluginName}`);
+        await this.event(
+          tx,
+          deployment.id,
+          'version-replaced',
+          caller.principal.userId,
+          deployment.modelVersionId,
+          version.id,
+          `version ${version.version} on plugin ${placed.pluginName}`,
+          changeRequestId,
+        );
       });
       this.routes.set(await this.routeFor(await this.reload(deployment.id), placed));
       if (oldRoute?.pluginName && oldRoute.modelKey && oldRoute.modelKey !== placed.modelKey) await this.retire(oldRoute);
@@ -444,8 +475,17 @@ export class DeploymentService {
     this.routes.set(await this.routeFor({ ...deployment, state, failure }));
   }
 
-  private async event(tx: EntityManager, deploymentId: string, kind: string, actorId: string | null, fromVersionId: string | null, toVersionId: string | null, detail: string): Promise<void> {
-    await tx.getRepository(DeploymentEventEntity).insert({ deploymentId, kind, actorId, fromVersionId, toVersionId, detail, at: new Date() });
+  private async event(
+    tx: EntityManager,
+    deploymentId: string,
+    kind: string,
+    actorId: string | null,
+    fromVersionId: string | null,
+    toVersionId: string | null,
+    detail: string,
+    changeRequestId: string | null = null,
+  ): Promise<void> {
+    await tx.getRepository(DeploymentEventEntity).insert({ deploymentId, kind, actorId, fromVersionId, toVersionId, detail, changeRequestId, at: new Date() });
   }
 
   private async routeFor(deployment: DeploymentEntity, placed?: { pluginName: string; pluginId: string; pluginVersion: string; modelKey: string }): Promise<Route> {

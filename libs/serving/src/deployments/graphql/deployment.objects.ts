@@ -61,6 +61,8 @@ export class DeploymentObject {
   @Field(() => ID, { nullable: true, description: 'With asOf: the version that served at that time (null if none was serving yet).' })
   servedVersionId!: string | null;
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'With asOf: since when that version served.' }) servingSince!: Date | null;
+  @Field(() => ID, { nullable: true, description: 'With asOf: the approved change request that put that version into service, if one did.' })
+  servedByChangeRequestId!: string | null;
   @Field(() => ChangeRequestObject, {
     nullable: true,
     description: 'Set by a mutation whose change an approval policy holds back: the deployment is unchanged until the request is approved.',
@@ -95,6 +97,7 @@ export class DeploymentObject {
       asOf: null,
       servedVersionId: null,
       servingSince: null,
+      servedByChangeRequestId: null,
       changeRequest: null,
     });
   }

@@ -35,7 +35,12 @@ export class DeploymentResolver {
   ): Promise<DeploymentObject> {
     if (asOf) {
       const then = await this.service.asOf(caller, name ?? '', asOf);
-      return Object.assign(DeploymentObject.from(then.deployment), { asOf, servedVersionId: then.modelVersionId, servingSince: then.servingSince });
+      return Object.assign(DeploymentObject.from(then.deployment), {
+        asOf,
+        servedVersionId: then.modelVersionId,
+        servingSince: then.servingSince,
+        servedByChangeRequestId: then.changeRequestId,
+      });
     }
     return DeploymentObject.from(id ? await this.service.get(caller, id) : await this.service.getByName(caller, name ?? ''));
   }

@@ -39,4 +39,6 @@ export class DeploymentEventEntity {
   @Column({ name: 'from_version_id', type: 'uuid', nullable: true }) fromVersionId!: string | null;
   @Column({ name: 'to_version_id', type: 'uuid', nullable: true }) toVersionId!: string | null;
   @Column({ type: 'text' }) detail!: string;
+  /** The approved change request that made this change, when one did. */
+  @Column({ name: 'change_request_id', type: 'uuid', nullable: true }) changeRequestId!: string | null;
 }

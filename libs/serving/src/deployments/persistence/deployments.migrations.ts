@@ -52,3 +52,16 @@ export class ServingDeployments1764600000000 implements MigrationInterface {
     await q.query(`DROP TABLE deployments`);
   }
 }
+
+/** Links a deployment change to the approved change request that made it (traceable results). */
+export class ServingDeploymentEventChangeRequests1795800500000 implements MigrationInterface {
+  name = 'ServingDeploymentEventChangeRequests1795800500000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE deployment_events ADD COLUMN change_request_id uuid`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE deployment_events DROP COLUMN change_request_id`);
+  }
+}
