@@ -5,8 +5,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from 'pg';
-import { testServices } from '@modelport/config';
+import { createEmptyDatabase } from '@modelport/testing';
 import { linearRegressionModel } from '@modelport/sample-models';
 
 const { values: args } = parseArgs({
@@ -33,32 +32,17 @@ interface Server {
   stop(): Promise<void>;
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: testServices().databaseUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 async function startServer(name: string): Promise<Omit<Server, 'projectId' | 'modelIds'>> {
-  const database = `mp_bench_${name}_${randomBytes(3).toString('hex')}`;
-  await admin(`CREATE DATABASE ${database}`);
+  const database = await createEmptyDatabase(`mp_bench_${name}`);
   const dir = mkdtempSync(join(tmpdir(), `modelport-bench-${name}-`));
   chmodSync(dir, 0o755);
   const child: ChildProcess = spawn(process.execPath, [join(root, 'dist/apps/server/src/main.js')], {
     cwd: dir,
     env: {
       PATH: process.env['PATH'],
-      DATABASE_URL: withDatabase(testServices().databaseUrl, database),
+      DATABASE_URL: database.url,
       MODELPORT_DATA_DIR: dir,
       MODELPORT_PORT: '0',
       MODELPORT_BOOTSTRAP_TOKEN: TOKEN,
@@ -91,7 +75,7 @@ async function startServer(name: string): Promise<Omit<Server, 'projectId' | 'mo
       child.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });
-      await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await database.drop();
     },
   };
 }

@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as ort from 'onnxruntime-node';
 import { Client } from 'pg';
-import { testServices } from '@modelport/config';
+import { createEmptyDatabase } from '@modelport/testing';
 import { describeOutputMismatch, loadExpectedCases, readExpectedFile, sampleModelPath } from '@modelport/sample-models';
 import { type CpuUse, startCpuMeter } from './cpu-meter';
 import { addResult, closedLoop, emptyResult, jsonPoster, type LoadResult, percentile, type Send } from './load-generator';
@@ -142,21 +142,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: testServices().databaseUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 interface ModelportServer extends Proc {
   readonly url: string;
@@ -167,15 +153,15 @@ interface ModelportServer extends Proc {
 }
 
 async function startModelport(): Promise<ModelportServer> {
-  const database = `mp_bench_serving_${randomBytes(3).toString('hex')}`;
-  await admin(`CREATE DATABASE ${database}`);
+  const scratch = await createEmptyDatabase('mp_bench_serving');
+  const database = scratch.name;
   const dir = mkdtempSync(join(tmpdir(), 'modelport-bench-serving-'));
   cleanups.push(async () => {
     rmSync(dir, { recursive: true, force: true });
-    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await scratch.drop();
   });
   chmodSync(dir, 0o755);
-  const databaseUrl = withDatabase(testServices().databaseUrl, database);
+  const databaseUrl = scratch.url;
   const { child, found, warnings } = await spawnNode<{ url: string; grpcPort: number }>(
     'the Modelport server',
     join(root, 'dist/apps/server/src/main.js'),

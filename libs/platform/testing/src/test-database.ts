@@ -79,3 +79,14 @@ export async function createTestDatabase(schema: DatabaseSchema): Promise<TestDa
     },
   };
 }
+
+/** An empty database on the test PostgreSQL (for a server process that runs its own migrations), and how to drop it. */
+export async function createEmptyDatabase(prefix: string): Promise<{ readonly name: string; readonly url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  return {
+    name,
+    url: withDatabase(testServices().databaseUrl, name),
+    drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
