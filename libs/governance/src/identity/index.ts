@@ -1,0 +1,29 @@
+export {
+  credentialKind,
+  JwtAuthenticator,
+  type ExternalIdentities,
+  type SignedInUser,
+  type VerifiedIdentity,
+} from './domain/jwt-authenticator';
+export {
+  parseJwtSettings,
+  JWT_ALGORITHMS,
+  JWT_DEFAULT_ALGORITHMS,
+  JWT_SETTING_VARIABLES,
+  type JwtAuthenticatorOptions,
+  type JwtClaimNames,
+} from './domain/jwt-settings';
+export { jwtSignInNotConfigured, type JwtCheck } from './domain/identity.errors';
+export {
+  TOKEN_SCOPES,
+  TOKEN_SCOPE_GRANTS,
+  DEFAULT_TOKEN_SCOPES,
+  isTokenScope,
+  validateScopes,
+  scopeRules,
+  type TokenScope,
+  type ScopableRule,
+} from './domain/token-scopes';
+export { abilityWithScopes } from './domain/scoped-ability';
+export { ExternalIdentityRepository } from './persistence/external-identity.repository';
+export { identityMigrations, GovernanceExternalIdentities1795800100000, GovernanceTokenScopes1795800200000 } from './persistence/identity.migrations';
