@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { environmentWithoutSettings } from '@modelport/config';
 import { irisClassifierModel } from '@modelport/sample-models';
 import { sha256 } from './testing/fixtures';
 
@@ -25,7 +26,7 @@ describe('smoke: the built server with no configuration', () => {
     cwd = mkdtempSync(join(tmpdir(), 'modelport-smoke-'));
     chmodSync(cwd, 0o755); // as root, the embedded PostgreSQL runs as another user that must reach its directory
     // Only what a fresh shell has: no DATABASE_URL, S3_*, REDIS_URL or MODELPORT_* settings.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|S3_|REDIS_URL|MODELPORT_|NODE_ENV)/.test(k)));
+    const env = environmentWithoutSettings();
     child = spawn(process.execPath, [join(root, 'dist/apps/server/src/main.js')], { cwd, env: { ...env, MODELPORT_PORT: '0' }, stdio: 'pipe' });
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -103,7 +104,7 @@ describe('the built server with invalid configuration', () => {
   it('refuses to start, naming every bad variable, and touches nothing', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'modelport-badconfig-'));
     try {
-      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|S3_|REDIS_URL|MODELPORT_|NODE_ENV)/.test(k)));
+      const env = environmentWithoutSettings();
       const run = spawnSync(process.execPath, [join(root, 'dist/apps/server/src/main.js')], {
         cwd,
         env: { ...env, MODELPORT_PORT: 'eighty', S3_ENDPOINT: 'http://127.0.0.1:9000', MODELPORT_ROLES: 'api,chef' },

@@ -21,6 +21,7 @@ import {
   resolveLogLevel,
   type ListenOptions,
   type ListenSettings,
+  processEnvironment,
 } from './serve-settings';
 import { DEFAULT_TENSOR_LIMITS, type TensorLimits } from './tensors';
 
@@ -56,7 +57,7 @@ export interface ServePluginOptions extends ListenOptions {
   readonly downloadTimeoutMs?: number;
   /** Where the handshake line goes. Default process.stdout. */
   readonly handshakeOutput?: { write(chunk: string, callback?: (err?: Error | null) => void): unknown };
-  /** Default process.env. */
+  /** Default: the process environment. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -84,7 +85,7 @@ export interface RunningPlugin {
  * graceful shutdown.
  */
 export async function servePlugin(runtime: PluginRuntime, options: ServePluginOptions = {}): Promise<RunningPlugin> {
-  const env = options.env ?? process.env;
+  const env = options.env ?? processEnvironment();
   const ownsProcess = options.handleSignals !== false;
   const output = options.handshakeOutput ?? process.stdout;
   const launchedByHost = options.socketPath !== undefined || (options.listen === undefined && !!env[HANDSHAKE_ENV.socket]);

@@ -7,6 +7,11 @@ export const DEFAULT_GRACE_PERIOD_MS = 10_000;
 export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 export const LOG_LEVEL_ENV = 'MODELPORT_PLUGIN_LOG_LEVEL';
 
+/** The one place the SDK reads the process environment (the handshake, remote mode, the CLI's secret). */
+export function processEnvironment(): Readonly<Record<string, string | undefined>> {
+  return process.env;
+}
+
 /** Where and how a plugin listens; what servePlugin resolved from its options and the environment. */
 export type ListenSettings =
   | {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { environmentWithoutSettings } from '@modelport/config';
 import { modelportSchema } from '../database-schema';
 import { createTestDatabase, type TestDatabase } from '@modelport/testing';
 import type { ApiClient } from './fixtures';
@@ -29,7 +30,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   const db = await createTestDatabase(modelportSchema);
   const dataDir = mkdtempSync(join(tmpdir(), 'modelport-proc-'));
   const adminToken = `mpt_test_${randomBytes(24).toString('hex')}`;
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|S3_|REDIS_URL|MODELPORT_|NODE_ENV)/.test(k)));
+  const inherited = environmentWithoutSettings();
   const child = spawn(process.execPath, [join(root, 'dist/apps/server/src/main.js')], {
     cwd: dataDir,
     env: {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, type ModelportConfig } from './config';
 import { settingDocs, settings } from './config.schema';
+import { environmentWithoutSettings, pluginBaseEnvironment } from './test-services';
 
 const CWD = '/srv/modelport';
 const TOKEN = 'mpt_0123456789abcdef0123456789abcdef';
@@ -295,5 +296,23 @@ describe('serving settings', () => {
     ['[{"name":"a","command":"x","extra":1}]', /MODELPORT_PLUGINS: .*extra/i],
   ])('refuses MODELPORT_PLUGINS=%s, naming the variable', (value, message) => {
     expect(() => loadConfig({ MODELPORT_PLUGINS: value })).toThrow(message);
+  });
+});
+
+describe('environmentWithoutSettings', () => {
+  it('keeps the shell environment and drops every Modelport setting', () => {
+    expect(
+      environmentWithoutSettings({ PATH: '/bin', HOME: '/root', DATABASE_URL: 'postgres://x', S3_ENDPOINT: 'http://s3', REDIS_URL: 'redis://r', MODELPORT_PORT: '1', NODE_ENV: 'test', GONE: undefined }),
+    ).toEqual({ PATH: '/bin', HOME: '/root' });
+  });
+});
+
+describe('pluginBaseEnvironment', () => {
+  it('hands a plugin only the path, home, locale and temp settings', () => {
+    expect(pluginBaseEnvironment({ PATH: '/bin', HOME: '/root', LANG: 'C', DATABASE_URL: 'postgres://secret', S3_SECRET_KEY: 'k', MODELPORT_BOOTSTRAP_TOKEN: 't' })).toEqual({
+      PATH: '/bin',
+      HOME: '/root',
+      LANG: 'C',
+    });
   });
 });

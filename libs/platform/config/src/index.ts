@@ -1,4 +1,4 @@
 export { loadConfig, configFor, ConfigError, type ModelportConfig, type S3Config } from './config';
 export { settings, settingDocs, ROLES, type LocalPluginConfig, type ServerRole, type SettingDoc } from './config.schema';
-export { testServices, type TestServices } from './test-services';
+export { environmentWithoutSettings, pluginBaseEnvironment, testServices, type TestServices } from './test-services';
 export { MODELPORT_CONFIG, ARTIFACT_STORE, JOB_QUEUE, LOGGER } from './injection-tokens';

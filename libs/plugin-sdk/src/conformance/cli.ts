@@ -4,6 +4,8 @@
 // (--launch), prints one line per check and exits 0 only if all passed.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { HANDSHAKE_ENV } from '../handshake';
+import { processEnvironment } from '../serve-settings';
 import { fromJson, type Tensor } from '../tensors';
 import { launchLocalPlugin, type LaunchedPlugin } from './launch-local-plugin';
 import { runConformance } from './run-conformance';
@@ -48,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   else if (!existsSync(values.artifact)) problems.push(`--artifact ${values.artifact}: no such file`);
   if (!values.format) problems.push('--format is required');
   if (values.launch && values.address) problems.push('give either --launch or --address, not both');
-  const secret = values.secret ?? process.env['MODELPORT_PLUGIN_SECRET'];
+  const secret = values.secret ?? processEnvironment()[HANDSHAKE_ENV.secret];
   if (!values.launch && !values.address) problems.push('give --launch "<command>" or --address with --secret');
   if (values.address && !secret) problems.push('--secret (or MODELPORT_PLUGIN_SECRET) is required with --address');
   const number = (name: string, value: string | undefined): number | undefined => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HANDSHAKE_ENV, parseHandshakeLine, SUPPORTED_PROTOCOL_VERSIONS } from '../handshake';
+import { processEnvironment } from '../serve-settings';
 
 export interface LaunchOptions {
   /** How long the plugin has to print its handshake line. Default 30 s. */
@@ -66,7 +67,7 @@ export async function launchLocalPlugin(
     child = spawn(command, [...args], {
       cwd: options.cwd,
       env: {
-        ...process.env,
+        ...processEnvironment(),
         ...env,
         [HANDSHAKE_ENV.protocolVersions]: offered.join(','),
         [HANDSHAKE_ENV.socket]: socketPath,

@@ -1,3 +1,4 @@
+import { pluginBaseEnvironment } from '@modelport/config';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -72,18 +73,8 @@ export interface LocalPluginProcessEvents {
   'restart-scheduled': [schedule: { readonly attempt: number; readonly delayMs: number; readonly reason: string }];
 }
 
-/** Environment variables a plugin inherits from the server by default; everything else (database URLs, S3 keys, tokens) stays out. */
-const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'SYSTEMROOT', 'LD_LIBRARY_PATH'];
-
 /** The default base environment of a plugin: the server's PATH, HOME, locale and temp settings only. */
-export function defaultPluginBaseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const key of INHERITED_ENV) {
-    const value = process.env[key];
-    if (value !== undefined) env[key] = value;
-  }
-  return env;
-}
+export const defaultPluginBaseEnv = pluginBaseEnvironment;
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal) return `killed by ${signal}`;
