@@ -566,6 +566,8 @@ interface Target {
   predictionId: string;
   policyId: string;
   changeRequestId: string;
+  policyRuleId: string;
+  groupId: string;
 }
 
 interface Caller {
@@ -732,6 +734,74 @@ const GQL_CASES: readonly GqlCase[] = [
     sanity: (d) => expect(d['changeRequestBacklog'].nodes).toEqual([]),
   },
   { name: 'apiTokens of B’s admin', expect: 'refused', query: `query($u: ID) { apiTokens(userId: $u) { id hint } }`, variables: (b) => ({ u: b.adminUserId }) },
+  // Policies as data and groups
+  {
+    name: 'policyRules of B',
+    expect: 'hidden',
+    query: `query($p: ID) { policyRules(projectId: $p) { id projectId conditionsJson } }`,
+    variables: (b) => ({ p: b.projectId }),
+    sanity: (d) => expect(d['policyRules']).toEqual([]),
+  },
+  {
+    name: 'myPermissions',
+    expect: 'hidden',
+    query: `{ myPermissions { projects { projectId role } rules { subjects conditionsJson } } }`,
+    variables: () => ({}),
+    sanity: (d, a) => expect(d['myPermissions'].projects.map((p: { projectId: string }) => p.projectId)).toEqual([a.projectId]),
+  },
+  {
+    name: 'explainAccess about B’s deployment',
+    expect: 'refused',
+    query: `query($u: ID!, $r: ID) { explainAccess(userId: $u, action: "read", subject: "Deployment", resourceId: $r) { allowed message } }`,
+    variables: (b) => ({ u: b.adminUserId, r: b.deploymentId }),
+  },
+  {
+    name: 'createPolicyRule in B',
+    expect: 'refused',
+    query: `mutation($p: ID) { createPolicyRule(input: { role: VIEWER, projectId: $p, effect: "cannot", actions: ["read"], subject: "Model" }) { rule { id } } }`,
+    variables: (b) => ({ p: b.projectId }),
+  },
+  {
+    name: 'updatePolicyRule of B',
+    expect: 'refused',
+    query: `mutation($id: ID!) { updatePolicyRule(id: $id, patch: { effect: "can", actions: ["manage"] }) { rule { id } } }`,
+    variables: (b) => ({ id: b.policyRuleId }),
+  },
+  { name: 'deletePolicyRule of B', expect: 'refused', query: `mutation($id: ID!) { deletePolicyRule(id: $id) { deleted } }`, variables: (b) => ({ id: b.policyRuleId }) },
+  {
+    name: 'groups, their members and project roles',
+    expect: 'hidden',
+    query: `{ groups(first: 50) { nodes { name members(first: 10) { nodes { userId } } projectRoles { projectId role } } } }`,
+    variables: () => ({}),
+    sanity: (d) => expect(d['groups'].nodes.length).toBeGreaterThan(0),
+  },
+  { name: 'projectGroupRoles of B', expect: 'refused', query: `query($p: ID!) { projectGroupRoles(projectId: $p) { groupId role } }`, variables: (b) => ({ p: b.projectId }) },
+  { name: 'createGroup', expect: 'refused', query: `mutation { createGroup(input: { name: "intruders" }) { id } }`, variables: () => ({}) },
+  { name: 'deleteGroup of B', expect: 'refused', query: `mutation($id: ID!) { deleteGroup(id: $id) }`, variables: (b) => ({ id: b.groupId }) },
+  {
+    name: 'addGroupMember: joining B’s group',
+    expect: 'refused',
+    query: `mutation($g: ID!, $u: ID!) { addGroupMember(input: { groupId: $g, userId: $u }) { userId } }`,
+    variables: (b, me) => ({ g: b.groupId, u: me.userId }),
+  },
+  {
+    name: 'removeGroupMember from B’s group',
+    expect: 'refused',
+    query: `mutation($g: ID!, $u: ID!) { removeGroupMember(input: { groupId: $g, userId: $u }) }`,
+    variables: (b) => ({ g: b.groupId, u: b.adminUserId }),
+  },
+  {
+    name: 'setProjectGroupRole in B',
+    expect: 'refused',
+    query: `mutation($p: ID!, $g: ID!) { setProjectGroupRole(input: { projectId: $p, groupId: $g, role: ADMIN }) { role } }`,
+    variables: (b) => ({ p: b.projectId, g: b.groupId }),
+  },
+  {
+    name: 'removeProjectGroupRole in B',
+    expect: 'refused',
+    query: `mutation($p: ID!, $g: ID!) { removeProjectGroupRole(input: { projectId: $p, groupId: $g }) }`,
+    variables: (b) => ({ p: b.projectId, g: b.groupId }),
+  },
   // Mutations
   {
     name: 'createModel in B with B’s model name (no name-taken oracle)',
@@ -871,7 +941,8 @@ const REST_CASES: readonly RestCase[] = [
 ];
 
 /** Operations that name no project-scoped object at all. Keep this list short; everything else belongs in GQL_CASES. */
-const NOT_PROJECT_SCOPED = ['Query.me', 'Query.plugins', 'Query.verifyAuditChain'];
+// Groups are platform-wide (any signed-in user may read them); their project roles are covered by the groups case.
+const NOT_PROJECT_SCOPED = ['Query.me', 'Query.plugins', 'Query.verifyAuditChain', 'Query.group'];
 
 /** Resolver fields below the root that take a project-scoped parent; each must be reached by some case. */
 const NESTED_RESOLVERS = [
@@ -1003,6 +1074,14 @@ describe('project isolation', () => {
       { d: bDeployment.id },
       bAdmin.token,
     );
+    const { createPolicyRule: bRule } = await t.ok<{ createPolicyRule: { rule: { id: string } } }>(
+      `mutation($p: ID) { createPolicyRule(input: { role: VIEWER, projectId: $p, effect: "cannot", actions: ["read"], subject: "Upload", reason: "bravo-secret-rule" }) { rule { id } } }`,
+      { p: bProject },
+      bAdmin.token,
+    );
+    const { createGroup: bGroup } = await t.ok<{ createGroup: { id: string } }>(`mutation { createGroup(input: { name: "bravo-secret-group" }) { id } }`);
+    await t.ok(`mutation($p: ID!, $g: ID!) { setProjectGroupRole(input: { projectId: $p, groupId: $g, role: VIEWER }) { role } }`, { p: bProject, g: bGroup.id }, bAdmin.token);
+    await t.ok(`mutation { createGroup(input: { name: "everyone" }) { id } }`);
     b = {
       projectId: bProject,
       projectName: bProjectName,
@@ -1019,6 +1098,8 @@ describe('project isolation', () => {
       predictionId,
       policyId: createApprovalPolicy.policy.id,
       changeRequestId: held.changeRequest.id,
+      policyRuleId: bRule.rule.id,
+      groupId: bGroup.id,
     };
     ghost = {
       projectId: randomUUID(),
@@ -1036,6 +1117,8 @@ describe('project isolation', () => {
       predictionId: randomUUID(),
       policyId: randomUUID(),
       changeRequestId: randomUUID(),
+      policyRuleId: randomUUID(),
+      groupId: randomUUID(),
     };
     bUserIds = [bAdmin.userId, bViewer.userId, platformAdmin.id, ...Object.values(members).map((m) => m.userId)];
     snapshot = await projectRows(t, bProject, bUserIds);

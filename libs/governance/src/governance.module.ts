@@ -9,10 +9,15 @@ import { AuditService, parseSigningKey } from './audit';
 import { AuditResolver } from './graphql/audit.resolver';
 import { AuditController } from './http/audit.controller';
 import { IdentityService } from './domain/identity.service';
+import { AccessService } from './access/access.service';
+import { ExternalIdentityRepository, JwtAuthenticator } from './identity';
+import { PolicyService } from './policies';
+import { GroupService, GroupsResolver, SqlGroupDirectory } from './groups';
 import { ApprovalsResolver } from './graphql/approvals.resolver';
 import { AUDIT_SINK, AuditInterceptor, type AuditSink } from './graphql/audit.interceptor';
 import { AuthGuard } from './graphql/auth.guard';
 import { GovernanceResolver } from './graphql/governance.resolver';
+import { PoliciesResolver } from './graphql/policies.resolver';
 
 @Module({
   controllers: [AuditController],
@@ -23,6 +28,22 @@ import { GovernanceResolver } from './graphql/governance.resolver';
       useFactory: (db: DataSource, config: ModelportConfig) => new IdentityService(db, { maxPageSize: config.graphql.maxPageSize }),
     },
     {
+      provide: PolicyService,
+      inject: [DataSource, LOGGER],
+      useFactory: (db: DataSource, logger: Logger) => new PolicyService(db, { logger: logger.child({ context: 'policies' }) }),
+    },
+    {
+      provide: AccessService,
+      inject: [DataSource, IdentityService, PolicyService, MODELPORT_CONFIG],
+      useFactory: (db: DataSource, identity: IdentityService, policies: PolicyService, config: ModelportConfig) =>
+        new AccessService(db, identity, policies, config.oidc ? new JwtAuthenticator(config.oidc, new ExternalIdentityRepository(db)) : null, new SqlGroupDirectory(db)),
+    },
+    {
+      provide: GroupService,
+      inject: [DataSource, MODELPORT_CONFIG],
+      useFactory: (db: DataSource, config: ModelportConfig) => new GroupService(db, { maxPageSize: config.graphql.maxPageSize }),
+    },
+    {
       provide: AuditService,
       inject: [DataSource, MODELPORT_CONFIG],
       useFactory: (db: DataSource, config: ModelportConfig) =>
@@ -31,9 +52,10 @@ import { GovernanceResolver } from './graphql/governance.resolver';
     { provide: AUDIT_SINK, useExisting: AuditService },
     {
       provide: ApprovalService,
-      inject: [DataSource, JOB_QUEUE, MODELPORT_CONFIG, LOGGER, { token: AUDIT_SINK, optional: true }],
-      useFactory: (db: DataSource, queue: JobQueue, config: ModelportConfig, logger: Logger, audit?: AuditSink) =>
+      inject: [DataSource, JOB_QUEUE, MODELPORT_CONFIG, LOGGER, AccessService, { token: AUDIT_SINK, optional: true }],
+      useFactory: (db: DataSource, queue: JobQueue, config: ModelportConfig, logger: Logger, access: AccessService, audit?: AuditSink) =>
         new ApprovalService(db, queue, {
+          resolveCaller: (userId, actingFor) => access.callerForUser(userId, actingFor),
           maxPageSize: config.graphql.maxPageSize,
           logger: logger.child({ context: 'approvals' }),
           onEvent: audit
@@ -54,12 +76,14 @@ import { GovernanceResolver } from './graphql/governance.resolver';
         }),
     },
     GovernanceResolver,
+    PoliciesResolver,
+    GroupsResolver,
     ApprovalsResolver,
     AuditResolver,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],
-  exports: [IdentityService, ApprovalService, AuditService, AUDIT_SINK],
+  exports: [IdentityService, AccessService, PolicyService, GroupService, ApprovalService, AuditService, AUDIT_SINK],
 })
 export class GovernanceModule implements OnModuleInit, OnApplicationShutdown {
   constructor(

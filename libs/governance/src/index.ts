@@ -14,3 +14,7 @@ export { AuditInterceptor, AUDIT_SINK, redactArgs, type AuditSink } from './grap
 export * from './audit';
 export * from './approvals';
 export { ChangeRequestObject, ApprovalPolicyObject } from './graphql/approvals.objects';
+export { AccessService, type GroupDirectory } from './access/access.service';
+export * from './groups';
+export * from './identity';
+export * from './policies';

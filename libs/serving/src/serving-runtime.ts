@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { LocalPluginConfig as ConfiguredPlugin, ModelportConfig } from '@modelport/config';
-import { defineAbilityFor, GovernanceError, GovernanceErrorCode, type ApprovalService, type AuditSink, type IdentityService } from '@modelport/governance';
+import { GovernanceError, GovernanceErrorCode, type AccessService, type ApprovalService, type AuditSink } from '@modelport/governance';
 import type { Logger } from '@modelport/observability';
 import type { JobQueue } from '@modelport/queue';
 import type { RegistryService } from '@modelport/registry';
@@ -38,7 +38,7 @@ export interface ServingDependencies {
   readonly dataSource: DataSource;
   readonly store: ArtifactStore;
   readonly queue: JobQueue;
-  readonly identity: IdentityService;
+  readonly access: AccessService;
   readonly registry: RegistryService;
   /** Approval workflows: changes to production deployments may need reviews. */
   readonly approvals?: ApprovalService | null;
@@ -67,19 +67,20 @@ export class ServingRuntime {
   private closing = false;
 
   constructor(private readonly deps: ServingDependencies) {
-    const { config, logger, identity } = deps;
+    const { config, logger, access } = deps;
     const roles = new Set(config.roles);
     const log = logger.child({ context: 'serving' });
     this.registryService = new PluginRegistryService({
       logger: log,
       authorize: async (token) => {
-        let principal;
+        let caller;
         try {
-          principal = await identity.authenticate(token);
+          caller = await access.authenticate(token);
         } catch {
           return null;
         }
-        if (!defineAbilityFor(principal).can('register', 'Plugin')) {
+        const { principal } = caller;
+        if (!caller.ability.can('register', 'Plugin')) {
           throw new GovernanceError(
             GovernanceErrorCode.FORBIDDEN,
             `The token of "${principal.userName}" may not register plugins: only platform admins may. Use a platform admin's token.`,
@@ -141,7 +142,7 @@ export class ServingRuntime {
       maxBytes: config.serving.maxInferBytes,
     };
     this.gateway = new GatewayService(
-      identity,
+      access,
       this.routes,
       backend,
       this.writer,

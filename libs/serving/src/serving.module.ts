@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
 import { ARTIFACT_STORE, JOB_QUEUE, LOGGER, MODELPORT_CONFIG, type ModelportConfig } from '@modelport/config';
-import { ApprovalService, AUDIT_SINK, GovernanceModule, IdentityService, type AuditSink } from '@modelport/governance';
+import { AccessService, ApprovalService, AUDIT_SINK, GovernanceModule, type AuditSink } from '@modelport/governance';
 import type { Logger } from '@modelport/observability';
 import type { JobQueue } from '@modelport/queue';
 import { RegistryModule, RegistryService } from '@modelport/registry';
@@ -20,18 +20,18 @@ import { ServingRuntime } from './serving-runtime';
   providers: [
     {
       provide: ServingRuntime,
-      inject: [MODELPORT_CONFIG, LOGGER, DataSource, ARTIFACT_STORE, JOB_QUEUE, IdentityService, RegistryService, ApprovalService, { token: AUDIT_SINK, optional: true }],
+      inject: [MODELPORT_CONFIG, LOGGER, DataSource, ARTIFACT_STORE, JOB_QUEUE, AccessService, RegistryService, ApprovalService, { token: AUDIT_SINK, optional: true }],
       useFactory: (
         config: ModelportConfig,
         logger: Logger,
         dataSource: DataSource,
         store: ArtifactStore,
         queue: JobQueue,
-        identity: IdentityService,
+        access: AccessService,
         registry: RegistryService,
         approvals: ApprovalService,
         audit?: AuditSink,
-      ) => new ServingRuntime({ config, logger, dataSource, store, queue, identity, registry, approvals, audit: audit ?? null }),
+      ) => new ServingRuntime({ config, logger, dataSource, store, queue, access, registry, approvals, audit: audit ?? null }),
     },
     { provide: DeploymentService, inject: [ServingRuntime], useFactory: (rt: ServingRuntime) => rt.deployments },
     { provide: PluginHost, inject: [ServingRuntime], useFactory: (rt: ServingRuntime) => rt.host },

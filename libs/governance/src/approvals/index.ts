@@ -60,4 +60,5 @@ export {
   ChangeRequestEventEntity,
   ChangeRequestReviewEntity,
   GovernanceApprovals1795800400000,
+  GovernanceApprovalReviewerGroups1795800700000,
 } from './persistence';

@@ -1,11 +1,13 @@
 import { type DataSource, IsNull } from 'typeorm';
 import { decodeCursor, isUuid, pageSize, toPage, uniqueViolation, type Page, type PageRequest } from '@modelport/database';
 import { ApiTokenEntity, MembershipEntity, ProjectEntity, UserEntity } from '../persistence';
-import { asSubject, assertCan, projectsWhere, type AppAbility } from './ability';
+import { accessFilter } from '../policies/domain/access-filter';
+import { asSubject, assertCan, type AppAbility } from './ability';
 import { GovernanceError, GovernanceErrorCode } from './governance.errors';
 import { nameKey, validateName } from './names';
 import type { Principal } from './principal';
 import { isProjectRole, PROJECT_ROLES, type ProjectRole } from './roles';
+import { DEFAULT_TOKEN_SCOPES, isTokenScope, validateScopes } from '../identity/domain/token-scopes';
 import { generateToken, hashToken, tokenHint } from './tokens';
 
 export interface Caller {
@@ -58,6 +60,7 @@ export class IdentityService {
       isPlatformAdmin: user.isPlatformAdmin,
       tokenId: row.id,
       memberships: new Map(memberships.map((m) => [m.projectId, m.role])),
+      scopes: row.scopes.filter(isTokenScope),
     };
   }
 
@@ -145,9 +148,9 @@ export class IdentityService {
 
   async listProjects(caller: Caller, page: PageRequest): Promise<Page<ProjectEntity>> {
     const limit = pageSize(page.first, this.options.maxPageSize);
-    const visible = projectsWhere(caller.principal, caller.ability, 'read', 'Project');
+    const access = accessFilter(caller.ability, 'read', 'Project', 'p');
     const qb = this.db.getRepository(ProjectEntity).createQueryBuilder('p').orderBy('p.name_key', 'ASC').addOrderBy('p.id', 'ASC').limit(limit + 1);
-    if (visible !== null) qb.andWhere('p.id = ANY(:visible)', { visible });
+    qb.andWhere(access.sql, access.params);
     if (page.after) {
       const [key, id] = decodeCursor(page.after, 2, ['string', 'uuid']);
       qb.andWhere('(p.name_key, p.id) > (:key, :id)', { key, id });
@@ -204,11 +207,12 @@ export class IdentityService {
   /** Creates a token for the caller (or, for platform admins, for another user). The secret is returned once. */
   async createToken(
     caller: Caller,
-    input: { name: string; expiresAt?: Date | null; userId?: string | null },
+    input: { name: string; expiresAt?: Date | null; userId?: string | null; scopes?: readonly string[] | null },
   ): Promise<{ token: string; record: ApiTokenEntity }> {
     const userId = input.userId ?? caller.principal.userId;
     assertCan(caller.ability, 'create', 'ApiToken', { userId });
     const name = validateName('token', input.name);
+    const scopes = validateScopes(input.scopes ?? DEFAULT_TOKEN_SCOPES);
     if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now().getTime()) {
       throw new GovernanceError(GovernanceErrorCode.INVALID_EXPIRY, `expiresAt ${input.expiresAt.toISOString()} is in the past; give a future time or none.`);
     }
@@ -221,6 +225,7 @@ export class IdentityService {
       tokenHash: hashToken(token),
       hint: tokenHint(token),
       expiresAt: input.expiresAt ?? null,
+      scopes,
     });
     return { token, record };
   }

@@ -18,6 +18,7 @@ export class ApprovalPolicyObject {
   @Field(() => [ApprovalAction]) actions!: ApprovalAction[];
   @Field(() => Int) requiredApprovals!: number;
   @Field(() => String, { description: 'viewer, data-scientist, ml-engineer, admin (or higher), or platform-admin.' }) reviewerRole!: ReviewerRole;
+  @Field(() => ID, { nullable: true, description: 'Reviewers must also be members of this group; null: anyone with the role.' }) reviewerGroupId!: string | null;
   @Field(() => Int) expiresAfterHours!: number;
   @Field() description!: string;
   @Field(() => ID) createdBy!: string;
@@ -30,6 +31,7 @@ export class ApprovalPolicyObject {
       actions: e.actions,
       requiredApprovals: e.requiredApprovals,
       reviewerRole: e.reviewerRole,
+      reviewerGroupId: e.reviewerGroupId,
       expiresAfterHours: e.expiresAfterHours,
       description: e.description,
       createdBy: e.createdBy,
@@ -51,6 +53,9 @@ export class ChangeRequestObject {
   @Field(() => Int) requiredApprovals!: number;
   @Field(() => Int) approvalCount!: number;
   @Field() reviewerRole!: string;
+  @Field(() => ID, { nullable: true, description: 'Reviewers must also be members of this group (fixed when the request was made).' }) reviewerGroupId!: string | null;
+  @Field(() => String, { nullable: true, description: 'The reviewer group’s name when the request was made; kept if the group is deleted after the request was decided.' })
+  reviewerGroupName!: string | null;
   @Field({ description: 'The change as submitted, as JSON.' }) payloadJson!: string;
   @Field(() => GraphQLISODateTime) createdAt!: Date;
   @Field(() => GraphQLISODateTime) expiresAt!: Date;
@@ -71,6 +76,8 @@ export class ChangeRequestObject {
       requiredApprovals: e.requiredApprovals,
       approvalCount: e.approvalCount,
       reviewerRole: e.reviewerRole,
+      reviewerGroupId: e.reviewerGroupId,
+      reviewerGroupName: e.reviewerGroupName,
       payloadJson: JSON.stringify(e.payload),
       createdAt: e.createdAt,
       expiresAt: e.expiresAt,
@@ -121,6 +128,12 @@ export class CreateApprovalPolicyInput {
   @Field(() => [ApprovalAction]) actions!: ApprovalAction[];
   @Field(() => Int) requiredApprovals!: number;
   @Field({ description: 'viewer, data-scientist, ml-engineer, admin or platform-admin: reviewers need this role or higher in the project.' }) reviewerRole!: string;
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'Reviewers must also be members of this group. Policies of one scope that cover the same action must name the same group (or none); the group then applies to all of them.',
+  })
+  reviewerGroupId?: string | null;
   @Field(() => Int, { nullable: true }) expiresAfterHours?: number | null;
   @Field(() => String, { nullable: true }) description?: string | null;
 }

@@ -1,9 +1,9 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import { Reflector } from '@nestjs/core';
-import { defineAbilityFor } from '../domain/ability';
 import { GovernanceError, GovernanceErrorCode } from '../domain/governance.errors';
-import { IdentityService, type Caller } from '../domain/identity.service';
+import type { Caller } from '../domain/identity.service';
+import { AccessService } from '../access/access.service';
 import { getCaller, PUBLIC_KEY, REQUIRES_KEY, type Requirement, setCaller } from './auth.decorators';
 import { requestOf } from './request-of';
 import { AUDIT_SINK, redactArgs, type AuditSink } from './audit.interceptor';
@@ -21,11 +21,10 @@ export function bearerToken(header: string | string[] | undefined): string | nul
   return match[1]!;
 }
 
-export async function authenticateRequest(identity: IdentityService, request: { headers: Record<string, string | string[] | undefined> }): Promise<Caller> {
+export async function authenticateRequest(access: AccessService, request: { headers: Record<string, string | string[] | undefined> }): Promise<Caller> {
   const cached = getCaller(request);
   if (cached) return cached;
-  const principal = await identity.authenticate(bearerToken(request.headers['authorization']));
-  const caller = { principal, ability: defineAbilityFor(principal) };
+  const caller = await access.authenticate(bearerToken(request.headers['authorization']));
   setCaller(request, caller);
   return caller;
 }
@@ -38,7 +37,7 @@ export async function authenticateRequest(identity: IdentityService, request: { 
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly identity: IdentityService,
+    private readonly access: AccessService,
     @Optional() @Inject(AUDIT_SINK) private readonly audit: AuditSink | null = null,
   ) {}
 
@@ -48,7 +47,7 @@ export class AuthGuard implements CanActivate {
     const request = requestOf(ctx) as { headers: Record<string, string | string[] | undefined>; id?: string };
     let caller: Caller;
     try {
-      caller = await authenticateRequest(this.identity, request);
+      caller = await authenticateRequest(this.access, request);
     } catch (err) {
       this.denied(ctx, request, null, 'UNAUTHENTICATED', err);
       throw err;

@@ -59,6 +59,8 @@ export class ApiTokenObject {
   @Field(() => GraphQLISODateTime, { nullable: true }) expiresAt!: Date | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) revokedAt!: Date | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) lastUsedAt!: Date | null;
+  @Field(() => [String], { description: 'What the token is limited to: admin (everything its user may do), read, predict, deploy, registry:write.' })
+  scopes!: string[];
 
   static from(e: ApiTokenEntity): ApiTokenObject {
     return Object.assign(new ApiTokenObject(), {
@@ -70,6 +72,7 @@ export class ApiTokenObject {
       expiresAt: e.expiresAt,
       revokedAt: e.revokedAt,
       lastUsedAt: e.lastUsedAt,
+      scopes: [...e.scopes],
     });
   }
 }
@@ -111,4 +114,10 @@ export class CreateApiTokenInput {
   @Field() name!: string;
   @Field(() => GraphQLISODateTime, { nullable: true }) expiresAt?: Date | null;
   @Field(() => ID, { nullable: true, description: 'Platform admins may create tokens for other users.' }) userId?: string | null;
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'Limits the token (it never grants beyond its user\'s roles): admin (everything the user may do; the default), read, predict (V2 inference and reading deployments), deploy, registry:write.',
+  })
+  scopes?: string[] | null;
 }

@@ -5,14 +5,6 @@ export {
   type SignedInUser,
   type VerifiedIdentity,
 } from './domain/jwt-authenticator';
-export {
-  parseJwtSettings,
-  JWT_ALGORITHMS,
-  JWT_DEFAULT_ALGORITHMS,
-  JWT_SETTING_VARIABLES,
-  type JwtAuthenticatorOptions,
-  type JwtClaimNames,
-} from './domain/jwt-settings';
 export { jwtSignInNotConfigured, type JwtCheck } from './domain/identity.errors';
 export {
   TOKEN_SCOPES,

@@ -1,4 +1,5 @@
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import type { JwtAuthenticatorOptions } from '@modelport/config';
 import { createTestDatabase, type TestDatabase } from '@modelport/testing';
 import { asSubject, defineAbilityFor } from '../domain/ability';
 import { IdentityService } from '../domain/identity.service';
@@ -7,9 +8,7 @@ import { governanceEntities, governanceMigrations } from '../persistence';
 import {
   ExternalIdentityRepository,
   GovernanceTokenScopes1795800200000,
-  identityMigrations,
   JwtAuthenticator,
-  type JwtAuthenticatorOptions,
   type VerifiedIdentity,
 } from './index';
 
@@ -53,7 +52,7 @@ describe('JWT sign-in against PostgreSQL', () => {
   const root = (): Principal => ({ userId: rootId, userName: 'root', isPlatformAdmin: true, tokenId: 'test', memberships: new Map() });
 
   beforeAll(async () => {
-    db = await createTestDatabase({ entities: [...governanceEntities], migrations: [...governanceMigrations, ...identityMigrations] });
+    db = await createTestDatabase({ entities: [...governanceEntities], migrations: [...governanceMigrations] });
     keys = await generateKeyPair('ES256', { extractable: true });
     options = { issuer: ISSUER, audience: 'modelport', jwks: { keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'k1' }] }, algorithms: ['ES256'], claims: {} };
     rootId = (await db.dataSource.query(`INSERT INTO users (name, name_key, is_platform_admin) VALUES ('root', 'root', true) RETURNING id`))[0].id;
@@ -169,7 +168,7 @@ describe('JWT sign-in against PostgreSQL', () => {
 
   it('keeps the same subject at two issuers apart', async () => {
     const repository = new ExternalIdentityRepository(db.dataSource);
-    const at = (issuer: string): VerifiedIdentity => ({ issuer, subject: 'shared-subject', preferredName: 'fay', displayName: null, platformAdmin: null });
+    const at = (issuer: string): VerifiedIdentity => ({ issuer, subject: 'shared-subject', preferredName: 'fay', displayName: null, platformAdmin: null, groups: [] });
     const a = await repository.signIn(at('https://a.example.com'), now);
     const b = await repository.signIn(at('https://b.example.com'), now);
     expect(a.userId).not.toBe(b.userId);
@@ -198,7 +197,7 @@ describe('the identity migrations against PostgreSQL', () => {
   let db: TestDatabase;
 
   beforeAll(async () => {
-    db = await createTestDatabase({ entities: [...governanceEntities], migrations: [...governanceMigrations, ...identityMigrations] });
+    db = await createTestDatabase({ entities: [...governanceEntities], migrations: [...governanceMigrations] });
   });
 
   afterAll(async () => {

@@ -10,5 +10,7 @@ export class ApiTokenEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true }) expiresAt!: Date | null;
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
+  /** What the token is limited to (see identity/domain/token-scopes.ts); `{admin}`: everything its user may do. */
+  @Column({ type: 'text', array: true, default: () => "'{admin}'" }) scopes!: string[];
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true }) lastUsedAt!: Date | null;
 }

@@ -1,4 +1,6 @@
 import { auditMigrations } from '../audit/audit.migrations';
+import { identityMigrations } from '../identity/persistence/identity.migrations';
+import { policyMigrations } from '../policies/persistence/policies.migrations';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class GovernanceIdentity1764172800000 implements MigrationInterface {
@@ -54,4 +56,4 @@ export class GovernanceIdentity1764172800000 implements MigrationInterface {
   }
 }
 
-export const governanceMigrations = [GovernanceIdentity1764172800000, ...auditMigrations];
+export const governanceMigrations = [GovernanceIdentity1764172800000, ...auditMigrations, ...identityMigrations, ...policyMigrations];

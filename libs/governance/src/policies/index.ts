@@ -54,3 +54,5 @@ export {
 } from './domain/where-from-ability';
 export { PolicyError, PolicyErrorCode } from './domain/policy.errors';
 export { policyEntities, policyMigrations, PolicyRuleEntity, GovernancePolicies1795800300000 } from './persistence';
+export { loadPolicyResource } from './domain/policy-resources';
+export { accessFilter } from './domain/access-filter';

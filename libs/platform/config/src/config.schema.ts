@@ -196,6 +196,44 @@ export const settings = {
     description:
       'Key that signs the checkpoint ending an audit export: a PEM Ed25519 private key (openssl genpkey -algorithm ed25519) or a base64 HMAC secret of 32+ bytes (openssl rand -base64 32). Unset: exports are refused.',
   },
+  MODELPORT_OIDC_ISSUER: {
+    schema: z.string().min(1),
+    default: '',
+    description:
+      'Turns on JWT sign-in: the identity provider\'s issuer URL, compared exactly with the `iss` claim. Unset: only API tokens sign in. Needs MODELPORT_OIDC_JWKS or MODELPORT_OIDC_JWKS_URL.',
+  },
+  MODELPORT_OIDC_AUDIENCE: { schema: z.string().min(1), default: '', description: 'When set, sign-in tokens must list it in `aud`.' },
+  MODELPORT_OIDC_JWKS: {
+    schema: z.string().min(1),
+    default: '',
+    description: 'The identity provider\'s public keys as a JSON Web Key Set ({"keys": [...]}); private or shared-secret keys are refused.',
+  },
+  MODELPORT_OIDC_JWKS_URL: {
+    schema: z.string().min(1),
+    default: '',
+    description: 'Where to fetch the key set instead (https://, or http:// on localhost); cached, fetched again for an unknown key id.',
+  },
+  MODELPORT_OIDC_ALGORITHMS: {
+    schema: z.string().min(1),
+    default: '',
+    description: 'Comma-separated signing algorithms accepted (default: every public-key one: RS*, PS*, ES*, EdDSA). none and HS* are never accepted.',
+  },
+  MODELPORT_OIDC_NAME_CLAIM: { schema: z.string().min(1), default: '', description: 'The claim naming a user at first sign-in (default preferred_username).' },
+  MODELPORT_OIDC_GROUPS_CLAIM: {
+    schema: z.string().min(1),
+    default: '',
+    description: 'The claim listing the user\'s groups (default groups). Groups with the same name in Modelport give their project roles to the user for that request.',
+  },
+  MODELPORT_OIDC_ADMIN_GROUP: {
+    schema: z.string().min(1),
+    default: '',
+    description: 'A group whose members are platform admins, decided by the token at every sign-in. Unset: the users table decides.',
+  },
+  MODELPORT_OIDC_CLOCK_TOLERANCE_SECONDS: {
+    schema: z.string().min(1),
+    default: '',
+    description: 'Leeway in seconds for exp and nbf against clock skew (0-300, default 30).',
+  },
   MODELPORT_GRPC_PORT: {
     schema: int(0, 65535),
     default: '8081',

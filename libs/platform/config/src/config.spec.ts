@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       },
       predictionLog: { bufferRows: 20_000, batchRows: 500, flushIntervalMs: 50, retentionDays: 30 },
       audit: { signingKey: null },
+      oidc: null,
     };
     expect(loadConfig({}, CWD)).toEqual(expected);
   });
@@ -125,6 +126,24 @@ describe('loadConfig', () => {
         'S3_SECRET_KEY: required when S3_ENDPOINT is set',
       ]);
       expect(problemsOf({ S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY: 'key' })).toEqual(['S3_SECRET_KEY: required when S3_ENDPOINT is set']);
+    });
+  });
+
+  describe('JWT sign-in (MODELPORT_OIDC_*)', () => {
+    const jwks = JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', kid: 'k1', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }] });
+
+    it('is off without an issuer, and on with an issuer and keys', () => {
+      expect(loadConfig({}, CWD).oidc).toBeNull();
+      const config = loadConfig({ MODELPORT_OIDC_ISSUER: 'https://id.example.com', MODELPORT_OIDC_JWKS: jwks, MODELPORT_OIDC_ADMIN_GROUP: 'mlops-admins' }, CWD);
+      expect(config.oidc).toMatchObject({ issuer: 'https://id.example.com', jwks: JSON.parse(jwks), claims: { subject: 'sub', platformAdmin: 'mlops-admins' } });
+    });
+
+    it('refuses an issuer without keys, and keys without an issuer, naming the variables', () => {
+      expect(problemsOf({ MODELPORT_OIDC_ISSUER: 'https://id.example.com' })).toEqual([expect.stringMatching(/^MODELPORT_OIDC_JWKS: give the identity provider's keys/)]);
+      expect(problemsOf({ MODELPORT_OIDC_JWKS: jwks })).toEqual(['MODELPORT_OIDC_ISSUER: required when MODELPORT_OIDC_JWKS is set (JWT sign-in is off without it)']);
+      expect(problemsOf({ MODELPORT_OIDC_ISSUER: 'https://id.example.com', MODELPORT_OIDC_JWKS: jwks, MODELPORT_OIDC_ALGORITHMS: 'HS256' })).toEqual([
+        expect.stringMatching(/^MODELPORT_OIDC_ALGORITHMS: HS256 signs with a shared secret/),
+      ]);
     });
   });
 

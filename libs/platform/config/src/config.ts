@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ROLES, type LocalPluginConfig, type ServerRole, settings, type SettingName } from './config.schema';
+import { parseJwtSettings, type JwtAuthenticatorOptions } from './oidc-settings';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -49,6 +50,8 @@ export interface ModelportConfig {
     readonly drainTimeoutMs: number;
   };
   readonly audit: { readonly signingKey: string | null };
+  /** JWT sign-in through an OIDC identity provider; null when MODELPORT_OIDC_ISSUER is unset. */
+  readonly oidc: JwtAuthenticatorOptions | null;
   readonly predictionLog: {
     readonly bufferRows: number;
     readonly batchRows: number;
@@ -119,6 +122,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Modelpo
     if (!v['S3_ACCESS_KEY']) problems.push('S3_ACCESS_KEY: required when S3_ENDPOINT is set');
     if (!v['S3_SECRET_KEY']) problems.push('S3_SECRET_KEY: required when S3_ENDPOINT is set');
   }
+  const oidc = parseJwtSettings(v as Record<string, string | null>);
+  problems.push(...oidc.problems);
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = resolve(cwd, v['MODELPORT_DATA_DIR'] as string);
@@ -178,6 +183,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Modelpo
       drainTimeoutMs: v['MODELPORT_DRAIN_TIMEOUT_MS'] as number,
     },
     audit: { signingKey: v['MODELPORT_AUDIT_SIGNING_KEY'] as string | null },
+    oidc: oidc.settings,
     predictionLog: {
       bufferRows: v['MODELPORT_PREDICTION_LOG_BUFFER'] as number,
       batchRows: v['MODELPORT_PREDICTION_LOG_BATCH'] as number,

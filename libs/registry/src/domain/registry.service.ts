@@ -3,7 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { decodeCursor, isUuid, pageSize, sqlState, toPage, uniqueViolation, type Page, type PageRequest } from '@modelport/database';
-import { assertCan, asSubject, nameKey, projectsWhere, validateName, type Caller } from '@modelport/governance';
+import { accessFilter, assertCan, asSubject, nameKey, validateName, type Caller } from '@modelport/governance';
 import { artifactKey, stagingKey, StorageError, type ArtifactStore } from '@modelport/storage';
 import type { Logger } from '@modelport/observability';
 import {
@@ -105,8 +105,8 @@ export class RegistryService {
 
   async createModel(caller: Caller, input: { projectId: string; name: string; description?: string | null; tags?: readonly string[] | null }): Promise<ModelEntity> {
     assertProjectId(input.projectId);
-    assertCan(caller.ability, 'create', 'Model', { projectId: input.projectId });
     const name = validateName('model', input.name);
+    assertCan(caller.ability, 'create', 'Model', { projectId: input.projectId, name, ownerId: caller.principal.userId, latestVersion: 0 });
     const tags = validateTags(input.tags);
     const description = validateDescription(input.description);
     try {
@@ -134,7 +134,7 @@ export class RegistryService {
 
   async updateModel(caller: Caller, input: { id: string; description?: string | null; tags?: readonly string[] | null }): Promise<ModelEntity> {
     const model = await this.getModel(caller, input.id);
-    assertCan(caller.ability, 'update', 'Model', { projectId: model.projectId });
+    assertCan(caller.ability, 'update', 'Model', { ...model });
     const patch: Partial<ModelEntity> = {};
     if (input.description !== undefined && input.description !== null) patch.description = validateDescription(input.description);
     if (input.tags !== undefined && input.tags !== null) patch.tags = validateTags(input.tags);
@@ -144,7 +144,7 @@ export class RegistryService {
 
   async getModel(caller: Caller, id: string): Promise<ModelEntity> {
     const model = isUuid(id) ? await this.db.getRepository(ModelEntity).findOneBy({ id }) : null;
-    if (!model || !caller.ability.can('read', asSubject('Model', { projectId: model.projectId }))) {
+    if (!model || !caller.ability.can('read', asSubject('Model', { ...model }))) {
       throw new RegistryError(RegistryErrorCode.MODEL_NOT_FOUND, `No model with id ${id} is visible to you.`);
     }
     return model;
@@ -152,7 +152,7 @@ export class RegistryService {
 
   async getModelByName(caller: Caller, projectId: string, name: string): Promise<ModelEntity> {
     const model = isUuid(projectId) ? await this.db.getRepository(ModelEntity).findOneBy({ projectId, nameKey: nameKey(String(name)) }) : null;
-    if (!model || !caller.ability.can('read', asSubject('Model', { projectId: model.projectId }))) {
+    if (!model || !caller.ability.can('read', asSubject('Model', { ...model }))) {
       throw new RegistryError(RegistryErrorCode.MODEL_NOT_FOUND, `No model named "${name}" is visible to you in project ${projectId}.`);
     }
     return model;
@@ -160,9 +160,10 @@ export class RegistryService {
 
   async listModels(caller: Caller, filter: ModelFilter, page: PageRequest): Promise<Page<ModelEntity>> {
     const limit = pageSize(page.first, this.options.maxPageSize);
-    const visible = projectsWhere(caller.principal, caller.ability, 'read', 'Model');
+    // Only the models the caller's rules let it read, decided in SQL so every page is full.
+    const access = accessFilter(caller.ability, 'read', 'Model', 'm');
     const qb = this.db.getRepository(ModelEntity).createQueryBuilder('m').orderBy('m.name_key', 'ASC').addOrderBy('m.id', 'ASC').limit(limit + 1);
-    if (visible !== null) qb.andWhere('m.project_id = ANY(:visible)', { visible });
+    qb.andWhere(access.sql, access.params);
     if (filter.projectId) assertProjectId(filter.projectId);
     if (filter.projectId) qb.andWhere('m.project_id = :projectId', { projectId: filter.projectId });
     if (filter.nameContains) qb.andWhere(`m.name_key LIKE :pattern ESCAPE '\\'`, { pattern: `%${escapeLike(nameKey(filter.nameContains))}%` });
@@ -219,7 +220,7 @@ export class RegistryService {
   /** An upload of a project the caller may upload to; others' uploads are reported as not found. */
   private async visibleUpload(caller: Caller, id: string, tx: EntityManager = this.db.manager): Promise<ArtifactUploadEntity> {
     const upload = isUuid(id) ? await tx.getRepository(ArtifactUploadEntity).findOneBy({ id }) : null;
-    if (!upload || !caller.ability.can('create', asSubject('Upload', { projectId: upload.projectId }))) {
+    if (!upload || !caller.ability.can('create', asSubject('Upload', { ...upload }))) {
       throw new RegistryError(RegistryErrorCode.UPLOAD_NOT_FOUND, `No upload with id ${id} exists in a project you can upload to; ask for a new one with createArtifactUpload.`);
     }
     return upload;
@@ -268,7 +269,7 @@ export class RegistryService {
    */
   async registerVersion(caller: Caller, input: RegisterVersionInput): Promise<ModelVersionEntity> {
     const model = await this.getModel(caller, input.modelId);
-    assertCan(caller.ability, 'create', 'ModelVersion', { projectId: model.projectId });
+    assertCan(caller.ability, 'create', 'ModelVersion', { projectId: model.projectId, modelId: model.id, version: model.latestVersion + 1, createdBy: caller.principal.userId });
     const format: ModelFormat = input.format ? validateFormat(input.format) : 'onnx';
     const sha256 = validateSha256(input.sha256);
     const size = validateSize(input.sizeBytes, this.options.maxArtifactBytes);
@@ -443,7 +444,7 @@ export class RegistryService {
 
   async getVersion(caller: Caller, id: string): Promise<ModelVersionEntity> {
     const version = isUuid(id) ? await this.db.getRepository(ModelVersionEntity).findOneBy({ id }) : null;
-    if (!version || !caller.ability.can('read', asSubject('ModelVersion', { projectId: version.projectId }))) {
+    if (!version || !caller.ability.can('read', asSubject('ModelVersion', { ...version }))) {
       throw new RegistryError(RegistryErrorCode.MODEL_VERSION_NOT_FOUND, `No model version with id ${id} is visible to you.`);
     }
     return version;
@@ -498,7 +499,7 @@ export class RegistryService {
 
   async updateVersion(caller: Caller, input: { id: string; description?: string | null; tags?: readonly string[] | null }): Promise<ModelVersionEntity> {
     const version = await this.getVersion(caller, input.id);
-    assertCan(caller.ability, 'update', 'ModelVersion', { projectId: version.projectId });
+    assertCan(caller.ability, 'update', 'ModelVersion', { ...version });
     const patch: Partial<ModelVersionEntity> = {};
     if (input.description !== undefined && input.description !== null) patch.description = validateDescription(input.description);
     if (input.tags !== undefined && input.tags !== null) patch.tags = validateTags(input.tags);

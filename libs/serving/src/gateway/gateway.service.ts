@@ -1,4 +1,4 @@
-import { asSubject, bearerToken, defineAbilityFor, type AuditSink, type Caller, type IdentityService } from '@modelport/governance';
+import { asSubject, bearerToken, type AccessService, type AuditSink, type Caller, type Principal } from '@modelport/governance';
 import type { Logger } from '@modelport/observability';
 import {
   checkInputsAgainstSignature,
@@ -68,7 +68,7 @@ export interface InferAnswer {
  * prediction with its receipt, successful or not.
  */
 export class GatewayService {
-  private readonly callers = new Map<string, { caller: Caller; until: number }>();
+  private readonly callers = new Map<string, { principal: Principal; until: number }>();
   private readonly maxCachedCallers = 10_000;
   private audit: AuditSink | null = null;
 
@@ -94,7 +94,7 @@ export class GatewayService {
   }
 
   constructor(
-    private readonly identity: IdentityService,
+    private readonly access: AccessService,
     private readonly routes: RouteTable,
     private readonly backend: ServingBackend,
     private readonly sink: PredictionSink,
@@ -122,26 +122,26 @@ export class GatewayService {
     }
     const now = Date.now();
     const hit = this.callers.get(token);
-    if (hit && hit.until > now) return hit.caller;
-    let caller: Caller;
     try {
-      const principal = await this.identity.authenticate(token);
-      caller = { principal, ability: defineAbilityFor(principal) };
+      if (hit && hit.until > now) return await this.access.callerOf(hit.principal);
+      const principal = await this.access.principal(token);
+      if (this.callers.size >= this.maxCachedCallers) this.callers.clear();
+      this.callers.set(token, { principal, until: now + this.options.authCacheMs });
+      // The ability is built per request from the current policies (cached per policy version), so a
+      // policy change applies to the next prediction; only who the token belongs to is cached.
+      return await this.access.callerOf(principal);
     } catch (err) {
       this.callers.delete(token);
       const failure = toGatewayError(err);
       this.denied(null, '', null, failure);
       throw failure;
     }
-    if (this.callers.size >= this.maxCachedCallers) this.callers.clear();
-    this.callers.set(token, { caller, until: now + this.options.authCacheMs });
-    return caller;
   }
 
   /** The route a caller may read; NOT_FOUND alike for missing and invisible deployments. */
   visibleRoute(caller: Caller, name: string, version: string): Route {
     const route = this.routes.get(name);
-    if (!route || !caller.ability.can('read', asSubject('Deployment', { projectId: route.projectId }))) {
+    if (!route || !caller.ability.can('read', subjectOf(route))) {
       throw GatewayError.notFound(`No deployment named "${name}" is visible to you. The V2 model name is the deployment name.`);
     }
     if (version !== '' && version !== String(route.modelVersion)) {
@@ -160,7 +160,7 @@ export class GatewayService {
     let call: InferCall | null = null;
     try {
       route = this.visibleRoute(caller, request.deployment, request.version);
-      if (!caller.ability.can('predict', asSubject('Deployment', { projectId: route.projectId }))) {
+      if (!caller.ability.can('predict', subjectOf(route))) {
         const refused = GatewayError.forbidden(`You may read deployment "${route.name}" but not predict with it. Ask a project admin for the data-scientist role or higher.`);
         this.denied(caller, route.name, route.projectId, refused);
         throw refused;
@@ -246,3 +246,8 @@ export class GatewayService {
   }
 }
 
+
+/** The deployment behind a route, as access rules see it. */
+function subjectOf(route: Route): Parameters<Caller['ability']['can']>[1] {
+  return (route.subject ?? asSubject('Deployment', { projectId: route.projectId })) as Parameters<Caller['ability']['can']>[1];
+}

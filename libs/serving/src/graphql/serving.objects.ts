@@ -1,5 +1,6 @@
 import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
 import { ConnectionType } from '@modelport/graphql';
+import { asSubject, type AppAbility } from '@modelport/governance';
 import type { PluginSummary } from '../plugins';
 import type { PredictionReceipt } from '../predictions';
 
@@ -75,9 +76,26 @@ export class PredictionObject {
   @Field(() => String, { nullable: true, description: 'The request parameters, as JSON.' }) parametersJson!: string | null;
   @Field(() => String, { nullable: true, description: 'The input tensors in V2 JSON form, when stored.' }) inputsJson!: string | null;
   @Field(() => String, { nullable: true, description: 'The output tensors in V2 JSON form, when stored.' }) outputsJson!: string | null;
+  @Field({ description: 'True when an access rule hides some of inputs, outputs and parameters from the caller (they are then null).' }) payloadHidden!: boolean;
+
+  /**
+   * The prediction as the caller may see it: inputs, outputs and parameters are left out (and
+   * `payloadHidden` set) when a field rule forbids reading them, e.g. viewers not seeing payloads.
+   */
+  static visibleTo(ability: AppAbility, r: PredictionReceipt): PredictionObject {
+    const subject = asSubject('Prediction', predictionSubject(r));
+    const hide = { inputs: !ability.can('read', subject, 'inputs'), outputs: !ability.can('read', subject, 'outputs'), parameters: !ability.can('read', subject, 'parameters') };
+    const object = PredictionObject.from(r);
+    if (hide.inputs) object.inputsJson = null;
+    if (hide.outputs) object.outputsJson = null;
+    if (hide.parameters) object.parametersJson = null;
+    object.payloadHidden = hide.inputs || hide.outputs || hide.parameters;
+    return object;
+  }
 
   static from(r: PredictionReceipt): PredictionObject {
     return Object.assign(new PredictionObject(), {
+      payloadHidden: false,
       id: r.id,
       receivedAt: r.receivedAt,
       deploymentId: r.deployment.id,
@@ -105,3 +123,25 @@ export class PredictionObject {
   }
 }
 export const PredictionConnection = ConnectionType(PredictionObject, 'Prediction');
+
+/** A logged prediction with the attribute names access rules use (policies/domain/policy-catalogue.ts). */
+export function predictionSubject(r: PredictionReceipt): Record<string, unknown> {
+  return {
+    id: r.id,
+    projectId: r.projectId,
+    deploymentId: r.deployment.id,
+    deploymentName: r.deployment.name,
+    modelId: r.modelVersion?.modelId ?? null,
+    modelVersionId: r.modelVersion?.id ?? null,
+    modelVersion: r.modelVersion?.version ?? null,
+    consumerId: r.consumerId,
+    status: r.status,
+    protocol: r.protocol,
+    latencyUs: r.latencyUs,
+    errorStatus: r.error?.status ?? null,
+    errorMessage: r.error?.message ?? null,
+    requestId: r.requestId,
+    pluginId: r.plugin?.id ?? null,
+    receivedAt: r.receivedAt,
+  };
+}

@@ -1,12 +1,12 @@
 import { Args, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Inject } from '@nestjs/common';
-import { ApprovalService, asSubject, Authenticated, Can, CurrentCaller, GovernanceError, GovernanceErrorCode, type Caller } from '@modelport/governance';
+import { accessFilter, ApprovalService, asSubject, Authenticated, Can, CurrentCaller, GovernanceError, GovernanceErrorCode, type Caller } from '@modelport/governance';
 import { PageArgs, toConnection, type Connection } from '@modelport/graphql';
 import { DeploymentService } from '../deployments/domain/deployment.service';
 import { PluginHost } from '../plugins';
 import { PredictionLogError, PredictionLogService } from '../predictions';
 import { DeploymentObject } from '../deployments/graphql/deployment.objects';
-import { ApprovalTraceObject, PluginObject, PredictionConnection, PredictionObject } from './serving.objects';
+import { ApprovalTraceObject, PluginObject, PredictionConnection, PredictionObject, predictionSubject } from './serving.objects';
 
 @Resolver()
 export class ServingResolver {
@@ -26,8 +26,8 @@ export class ServingResolver {
   @Authenticated()
   async prediction(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }) id: string): Promise<PredictionObject> {
     const receipt = await this.log.get(id);
-    if (!caller.ability.can('read', asSubject('Prediction', { projectId: receipt.projectId }))) throw PredictionLogError.notFound(id);
-    return PredictionObject.from(receipt);
+    if (!caller.ability.can('read', asSubject('Prediction', predictionSubject(receipt)))) throw PredictionLogError.notFound(id);
+    return PredictionObject.visibleTo(caller.ability, receipt);
   }
 
   @Query(() => PredictionConnection, { description: 'Predictions of one deployment, newest first.' })
@@ -39,11 +39,20 @@ export class ServingResolver {
     @Args('status', { type: () => String, nullable: true, description: 'ok or error' }) status?: string,
   ): Promise<Connection<PredictionObject>> {
     const deployment = await this.deployments.get(caller, deploymentId);
-    if (!caller.ability.can('read', asSubject('Prediction', { projectId: deployment.projectId }))) {
+    if (!caller.ability.can('read', 'Prediction')) {
       throw new GovernanceError(GovernanceErrorCode.FORBIDDEN, 'You may not read the predictions of this deployment.');
     }
-    const result = await this.log.list({ deploymentIds: [deployment.id], first: page.first, after: page.after, status: (status ?? null) as 'ok' | 'error' | null, includePayload: true });
-    return toConnection(result, PredictionObject.from);
+    // Row rules are applied in SQL (so pages are full of visible rows), field rules per row.
+    const access = accessFilter(caller.ability, 'read', 'Prediction', 'p');
+    const result = await this.log.list({
+      deploymentIds: [deployment.id],
+      first: page.first,
+      after: page.after,
+      status: (status ?? null) as 'ok' | 'error' | null,
+      includePayload: true,
+      access,
+    });
+    return toConnection(result, (r) => PredictionObject.visibleTo(caller.ability, r));
   }
 }
 

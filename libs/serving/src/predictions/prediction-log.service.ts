@@ -17,6 +17,11 @@ export interface PredictionListFilter extends PageRequest {
   readonly status?: PredictionStatus | null;
   /** Include inputs and outputs (when stored). Default false: pages stay small. */
   readonly includePayload?: boolean;
+  /**
+   * A condition over alias `p` (the predictions table) with named parameters, from the caller's access
+   * rules (`accessFilter(ability, 'read', 'Prediction', 'p')`): only rows it keeps are listed.
+   */
+  readonly access?: { readonly sql: string; readonly params: Readonly<Record<string, unknown>> };
 }
 
 /** A `predictions` row as node-postgres returns it. */
@@ -126,6 +131,7 @@ export class PredictionLogService {
       params.push(status);
       where.push(`p.status = $${params.length}`);
     }
+    if (filter.access) where.push(positional(filter.access, params));
     if (after !== null) {
       params.push(String(after[0]), after[1]);
       const at = FROM_MICROS(`$${params.length - 1}`);
@@ -171,4 +177,15 @@ export class PredictionLogService {
       if (deleted < batchSize) return total;
     }
   }
+}
+
+/** A condition with `:name` parameters as one with `$n` ones, appending its values to `params`. */
+function positional(where: { readonly sql: string; readonly params: Readonly<Record<string, unknown>> }, params: unknown[]): string {
+  let sql = where.sql;
+  // Longest names first, so :casl1_10 is not read as :casl1_1 followed by 0.
+  for (const name of Object.keys(where.params).sort((a, b) => b.length - a.length)) {
+    params.push(where.params[name]);
+    sql = sql.replace(new RegExp(`(?<![:\\w]):${name}(?!\\w)`, 'g'), `$${params.length}`);
+  }
+  return sql;
 }

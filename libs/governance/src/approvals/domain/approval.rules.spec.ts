@@ -16,6 +16,8 @@ import { ApprovalAction, reviewerRank, REVIEWER_ROLES } from './approval.types';
 
 const PROJECT = '11111111-1111-4111-8111-111111111111';
 const OTHER = '22222222-2222-4222-8222-222222222222';
+const GROUP = '33333333-3333-4333-8333-333333333333';
+const GROUP2 = '44444444-4444-4444-8444-444444444444';
 
 function refusal(fn: () => unknown): ApprovalError {
   try {
@@ -37,6 +39,7 @@ describe('validatePolicyInput', () => {
       actions: [ApprovalAction.DEPLOYMENT_DELETE, ApprovalAction.POLICY_EDIT],
       requiredApprovals: 2,
       reviewerRole: 'ml-engineer',
+      reviewerGroupId: null,
       expiresAfterHours: DEFAULT_EXPIRY_HOURS,
       description: 'prod guard',
     });
@@ -44,6 +47,12 @@ describe('validatePolicyInput', () => {
 
   it('treats a missing project as platform-wide', () => {
     expect(validatePolicyInput({ ...valid, projectId: undefined }).projectId).toBeNull();
+  });
+
+  it('accepts a reviewer group id (stored lower-case) and treats a missing one as no group', () => {
+    expect(validatePolicyInput({ ...valid, reviewerGroupId: GROUP.toUpperCase() }).reviewerGroupId).toBe(GROUP);
+    expect(validatePolicyInput({ ...valid, reviewerGroupId: null }).reviewerGroupId).toBeNull();
+    expect(validatePolicyInput(valid).reviewerGroupId).toBeNull();
   });
 
   it.each<[string, Partial<ApprovalPolicyInput>, string, RegExp]>([
@@ -57,6 +66,8 @@ describe('validatePolicyInput', () => {
     ['a too long expiry', { expiresAfterHours: 721 }, 'expiresAfterHours', /got 721/],
     ['a long description', { description: 'x'.repeat(501) }, 'description', /501 characters long; at most 500/],
     ['a project id that is no UUID', { projectId: 'prod' }, 'projectId', /"prod" is not a project id/],
+    ['a group given by name', { reviewerGroupId: 'sre' }, 'reviewerGroupId', /"sre" is not a group id \(a UUID\); pass the id of a group, or leave reviewerGroupId empty/],
+    ['an empty group id', { reviewerGroupId: '' }, 'reviewerGroupId', /"" is not a group id/],
   ])('refuses %s with a message naming the field', (_name, change, field, message) => {
     const err = refusal(() => validatePolicyInput({ ...valid, ...change }));
     expect(err.code).toBe(ApprovalErrorCode.INVALID_POLICY);
@@ -67,11 +78,19 @@ describe('validatePolicyInput', () => {
 });
 
 describe('combinePolicies', () => {
-  const policy = (id: string, projectId: string | null, requiredApprovals: number, reviewerRole: PolicyLike['reviewerRole'], expiresAfterHours = 72): PolicyLike => ({
+  const policy = (
+    id: string,
+    projectId: string | null,
+    requiredApprovals: number,
+    reviewerRole: PolicyLike['reviewerRole'],
+    expiresAfterHours = 72,
+    reviewerGroupId: string | null = null,
+  ): PolicyLike => ({
     id,
     projectId,
     requiredApprovals,
     reviewerRole,
+    reviewerGroupId,
     expiresAfterHours,
   });
 
@@ -83,6 +102,7 @@ describe('combinePolicies', () => {
     expect(combinePolicies([policy('p', null, 2, 'admin'), policy('o', OTHER, 5, 'viewer')], PROJECT)).toEqual({
       requiredApprovals: 2,
       reviewerRole: 'admin',
+      reviewerGroupId: null,
       expiresAfterHours: 72,
       policyIds: ['p'],
     });
@@ -92,6 +112,7 @@ describe('combinePolicies', () => {
     expect(combinePolicies([policy('p', null, 3, 'platform-admin'), policy('own', PROJECT, 1, 'viewer', 24)], PROJECT)).toEqual({
       requiredApprovals: 1,
       reviewerRole: 'viewer',
+      reviewerGroupId: null,
       expiresAfterHours: 24,
       policyIds: ['own'],
     });
@@ -99,7 +120,26 @@ describe('combinePolicies', () => {
 
   it('combines several policies of the winning scope to the strictest', () => {
     const combined = combinePolicies([policy('a', PROJECT, 1, 'admin', 48), policy('b', PROJECT, 3, 'data-scientist', 12), policy('p', null, 9, 'platform-admin', 1)], PROJECT);
-    expect(combined).toEqual({ requiredApprovals: 3, reviewerRole: 'admin', expiresAfterHours: 12, policyIds: ['a', 'b'] });
+    expect(combined).toEqual({ requiredApprovals: 3, reviewerRole: 'admin', reviewerGroupId: null, expiresAfterHours: 12, policyIds: ['a', 'b'] });
+  });
+
+  it('keeps the reviewer group when any policy of the winning scope names one (role and group both required)', () => {
+    const combined = combinePolicies([policy('a', PROJECT, 1, 'admin', 48), policy('b', PROJECT, 2, 'viewer', 72, GROUP), policy('c', PROJECT, 1, 'viewer', 72, GROUP)], PROJECT);
+    expect(combined).toEqual({ requiredApprovals: 2, reviewerRole: 'admin', reviewerGroupId: GROUP, expiresAfterHours: 48, policyIds: ['a', 'b', 'c'] });
+  });
+
+  it("ignores the platform-wide policy's group when the project has its own policies", () => {
+    expect(combinePolicies([policy('p', null, 1, 'viewer', 72, GROUP), policy('own', PROJECT, 1, 'viewer')], PROJECT)?.reviewerGroupId).toBeNull();
+    expect(combinePolicies([policy('p', null, 1, 'viewer', 72, GROUP)], PROJECT)?.reviewerGroupId).toBe(GROUP);
+  });
+
+  it('refuses, naming the policies, when policies of the winning scope name different groups', () => {
+    const err = refusal(() => combinePolicies([policy('a', PROJECT, 1, 'admin', 72, GROUP), policy('b', PROJECT, 1, 'admin', 72, GROUP2), policy('p', null, 1, 'admin')], PROJECT));
+    expect(err.code).toBe(ApprovalErrorCode.POLICY_GROUP_CONFLICT);
+    expect(err.kind).toBe('CONFLICT');
+    expect(err.message).toMatch(/policies a, b cover this change and name different reviewer groups .*delete all but one/);
+    // Different groups in the scope that does not win do not matter.
+    expect(combinePolicies([policy('a', null, 1, 'admin', 72, GROUP), policy('b', null, 1, 'admin', 72, GROUP2), policy('own', PROJECT, 1, 'viewer')], PROJECT)?.policyIds).toEqual(['own']);
   });
 
   it('ignores project policies for a request that belongs to no project', () => {
@@ -108,7 +148,7 @@ describe('combinePolicies', () => {
 });
 
 describe('weakerThan', () => {
-  const platform = { requiredApprovals: 2, reviewerRole: 'ml-engineer' as const, expiresAfterHours: 72, policyIds: ['p'] };
+  const platform = { requiredApprovals: 2, reviewerRole: 'ml-engineer' as const, reviewerGroupId: null, expiresAfterHours: 72, policyIds: ['p'] };
   it('says how a policy asks less than the platform-wide requirement', () => {
     expect(weakerThan({ requiredApprovals: 1, reviewerRole: 'admin' }, platform)).toBe('1 approval(s) instead of 2');
     expect(weakerThan({ requiredApprovals: 2, reviewerRole: 'viewer' }, platform)).toBe('reviewers from viewer instead of ml-engineer');
@@ -116,6 +156,13 @@ describe('weakerThan', () => {
   it('is null for a policy at least as strict', () => {
     expect(weakerThan({ requiredApprovals: 2, reviewerRole: 'ml-engineer' }, platform)).toBeNull();
     expect(weakerThan({ requiredApprovals: 4, reviewerRole: 'platform-admin' }, platform)).toBeNull();
+    expect(weakerThan({ requiredApprovals: 2, reviewerRole: 'ml-engineer', reviewerGroupId: GROUP }, platform)).toBeNull();
+  });
+  it('says when a policy drops or changes the platform-wide reviewer group', () => {
+    const grouped = { ...platform, reviewerGroupId: GROUP };
+    expect(weakerThan({ requiredApprovals: 2, reviewerRole: 'ml-engineer' }, grouped)).toBe(`reviewers from any group instead of group ${GROUP}`);
+    expect(weakerThan({ requiredApprovals: 2, reviewerRole: 'ml-engineer', reviewerGroupId: GROUP2 }, grouped)).toBe(`reviewers from group ${GROUP2} instead of group ${GROUP}`);
+    expect(weakerThan({ requiredApprovals: 3, reviewerRole: 'admin', reviewerGroupId: GROUP }, grouped)).toBeNull();
   });
 });
 

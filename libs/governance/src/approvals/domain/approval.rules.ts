@@ -29,6 +29,8 @@ export interface ApprovalPolicyInput {
   readonly actions: readonly string[];
   readonly requiredApprovals: number;
   readonly reviewerRole: string;
+  /** Reviewers must also be members of this group (its id); null or absent: any user with the role. */
+  readonly reviewerGroupId?: string | null;
   /** Hours a request stays open for review; default 72. */
   readonly expiresAfterHours?: number | null;
   readonly description?: string | null;
@@ -39,6 +41,7 @@ export interface ValidPolicy {
   readonly actions: ApprovalAction[];
   readonly requiredApprovals: number;
   readonly reviewerRole: ReviewerRole;
+  readonly reviewerGroupId: string | null;
   readonly expiresAfterHours: number;
   readonly description: string;
 }
@@ -74,6 +77,12 @@ export function validatePolicyInput(input: ApprovalPolicyInput): ValidPolicy {
     );
   }
 
+  const group = input.reviewerGroupId ?? null;
+  if (group !== null && !isUuid(group)) {
+    throw invalid('reviewerGroupId', `"${String(group).slice(0, 64)}" is not a group id (a UUID); pass the id of a group, or leave reviewerGroupId empty to let anyone with the role review.`);
+  }
+  const reviewerGroupId = group === null ? null : group.toLowerCase();
+
   const hours = input.expiresAfterHours ?? DEFAULT_EXPIRY_HOURS;
   if (!Number.isInteger(hours) || hours < MIN_EXPIRY_HOURS || hours > MAX_EXPIRY_HOURS) {
     throw invalid('expiresAfterHours', `expiresAfterHours must be a whole number of hours from ${MIN_EXPIRY_HOURS} to ${MAX_EXPIRY_HOURS} (30 days), got ${String(hours)}.`);
@@ -82,7 +91,7 @@ export function validatePolicyInput(input: ApprovalPolicyInput): ValidPolicy {
   const description = (input.description ?? '').trim();
   if (description.length > MAX_DESCRIPTION_LENGTH) throw invalid('description', `description is ${description.length} characters long; at most ${MAX_DESCRIPTION_LENGTH} are allowed.`);
 
-  return { projectId, actions, requiredApprovals: n, reviewerRole: input.reviewerRole, expiresAfterHours: hours, description };
+  return { projectId, actions, requiredApprovals: n, reviewerRole: input.reviewerRole, reviewerGroupId, expiresAfterHours: hours, description };
 }
 
 /** The fields of a stored policy the combination reads. */
@@ -91,14 +100,19 @@ export interface PolicyLike {
   readonly projectId: string | null;
   readonly requiredApprovals: number;
   readonly reviewerRole: ReviewerRole;
+  /** Absent or null: no reviewer group. */
+  readonly reviewerGroupId?: string | null;
   readonly expiresAfterHours: number;
 }
 
 /**
  * The requirement for one action in one project from the policies that cover it: the
  * project's own policies win over the platform-wide ones; several policies of the winning
- * scope combine to the strictest (most approvals, highest reviewer role, shortest expiry).
- * null when nothing covers it.
+ * scope combine to the strictest (most approvals, highest reviewer role, shortest expiry,
+ * and the reviewer group if any of them names one: a reviewer then needs the role *and* the
+ * group). Policies of one scope covering one action never name two different groups: creating
+ * such a policy is refused (POLICY_GROUP_CONFLICT); should stored policies still do (edited by
+ * hand), this refuses too rather than pick one. null when nothing covers it.
  */
 export function combinePolicies(policies: readonly PolicyLike[], projectId: string | null): ApprovalRequirement | null {
   const own = projectId === null ? [] : policies.filter((p) => p.projectId === projectId);
@@ -106,18 +120,37 @@ export function combinePolicies(policies: readonly PolicyLike[], projectId: stri
   if (chosen.length === 0) return null;
   let reviewerRole = chosen[0]!.reviewerRole;
   for (const p of chosen) if (reviewerRank(p.reviewerRole) > reviewerRank(reviewerRole)) reviewerRole = p.reviewerRole;
+  const grouped = chosen.filter((p) => p.reviewerGroupId);
+  const groups = [...new Set(grouped.map((p) => p.reviewerGroupId!))];
+  if (groups.length > 1) {
+    throw new ApprovalError(
+      ApprovalErrorCode.POLICY_GROUP_CONFLICT,
+      `The approval policies ${grouped.map((p) => p.id).join(', ')} cover this change and name different reviewer groups (${groups.join(', ')}), ` +
+        'so who may review it is ambiguous. An admin must delete all but one of them (or give them the same group).',
+      { policyIds: grouped.map((p) => p.id), reviewerGroupIds: groups },
+    );
+  }
   return {
     requiredApprovals: Math.max(...chosen.map((p) => p.requiredApprovals)),
     reviewerRole,
+    reviewerGroupId: groups[0] ?? null,
     expiresAfterHours: Math.min(...chosen.map((p) => p.expiresAfterHours)),
     policyIds: chosen.map((p) => p.id),
   };
 }
 
 /** Why `policy` asks less than `platform` does, or null when it asks at least as much. */
-export function weakerThan(policy: Pick<ValidPolicy, 'requiredApprovals' | 'reviewerRole'>, platform: ApprovalRequirement): string | null {
+export function weakerThan(
+  policy: Pick<ValidPolicy, 'requiredApprovals' | 'reviewerRole'> & { readonly reviewerGroupId?: string | null },
+  platform: ApprovalRequirement,
+): string | null {
   if (policy.requiredApprovals < platform.requiredApprovals) return `${policy.requiredApprovals} approval(s) instead of ${platform.requiredApprovals}`;
   if (reviewerRank(policy.reviewerRole) < reviewerRank(platform.reviewerRole)) return `reviewers from ${policy.reviewerRole} instead of ${platform.reviewerRole}`;
+  const group = policy.reviewerGroupId ?? null;
+  const required = platform.reviewerGroupId ?? null;
+  if (required !== null && group !== required) {
+    return group === null ? `reviewers from any group instead of group ${required}` : `reviewers from group ${group} instead of group ${required}`;
+  }
   return null;
 }
 

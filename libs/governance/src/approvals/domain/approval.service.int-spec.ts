@@ -7,6 +7,7 @@ import { defineAbilityFor } from '../../domain/ability';
 import type { Caller, Clock } from '../../domain/identity.service';
 import type { Principal } from '../../domain/principal';
 import type { ProjectRole } from '../../domain/roles';
+import { groupEntities, groupMigrations } from '../../groups/persistence';
 import { governanceEntities, governanceMigrations, MembershipEntity, ProjectEntity, UserEntity } from '../../persistence';
 import { approvalEntities, approvalMigrations, ApprovalPolicyEntity } from '../persistence';
 import { ApprovalErrorCode } from './approval.errors';
@@ -128,7 +129,10 @@ describe('ApprovalService against PostgreSQL', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase({ entities: [...governanceEntities, ...approvalEntities], migrations: [...governanceMigrations, ...approvalMigrations] });
+    db = await createTestDatabase({
+      entities: [...governanceEntities, ...groupEntities, ...approvalEntities],
+      migrations: [...governanceMigrations, ...groupMigrations, ...approvalMigrations],
+    });
     for (const [key, admin] of [['admin', true], ['admin2', true], ['owner', false], ['author', false], ['r1', false], ['r2', false], ['viewer', false], ['outsider', false]] as const) {
       ids[key] = await user(key, admin);
     }
@@ -160,7 +164,15 @@ describe('ApprovalService against PostgreSQL', () => {
   afterEach(async () => {
     await db.dataSource.query('DELETE FROM change_requests');
     await db.dataSource.query('DELETE FROM approval_policies');
+    await db.dataSource.query('DELETE FROM groups');
   });
+
+  /** A group with these members, written directly (GroupService has its own spec). */
+  async function group(name: string, members: string[]): Promise<string> {
+    const [row] = (await db.dataSource.query('INSERT INTO groups (name, name_key) VALUES ($1, $1) RETURNING id', [name])) as { id: string }[];
+    for (const userId of members) await db.dataSource.query('INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)', [row!.id, userId]);
+    return row!.id;
+  }
 
   afterAll(async () => {
     await db?.drop();
@@ -250,6 +262,106 @@ describe('ApprovalService against PostgreSQL', () => {
     });
   });
 
+  describe('reviewer groups', () => {
+    it('a policy names an existing group by id; anything else is refused with the field named', async () => {
+      const sre = await group('sre', [ids.r1]);
+      const { policy } = await service.createPolicy(callers.owner, { projectId: ids.P, actions: ['deployment.delete'], requiredApprovals: 1, reviewerRole: 'ml-engineer', reviewerGroupId: sre });
+      expect(policy).toMatchObject({ reviewerGroupId: sre, reviewerRole: 'ml-engineer' });
+      expect((await service.getPolicy(callers.r1, policy!.id)).reviewerGroupId).toBe(sre);
+
+      const unknown = await caught(service.createPolicy(callers.owner, { projectId: ids.P, actions: ['deployment.delete'], requiredApprovals: 1, reviewerRole: 'admin', reviewerGroupId: DEPLOYMENT }));
+      expect(unknown).toMatchObject({ code: ApprovalErrorCode.INVALID_POLICY, kind: 'BAD_USER_INPUT', details: { field: 'reviewerGroupId' } });
+      expect(unknown.message).toBe(`No group with id ${DEPLOYMENT} exists; create the group first, or leave reviewerGroupId empty.`);
+      const byName = await caught(service.createPolicy(callers.owner, { projectId: ids.P, actions: ['deployment.delete'], requiredApprovals: 1, reviewerRole: 'admin', reviewerGroupId: 'sre' }));
+      expect(byName).toMatchObject({ code: ApprovalErrorCode.INVALID_POLICY, details: { field: 'reviewerGroupId' } });
+      expect(await db.dataSource.getRepository(ApprovalPolicyEntity).count()).toBe(1);
+    });
+
+    it('policies of one scope covering one action may not name different groups; the group applies to all of them', async () => {
+      const sre = await group('sre', [ids.r1]);
+      const ops = await group('ops', [ids.r2]);
+      const first = (await platformPolicy({ actions: ['deployment.replace-version', 'deployment.delete'], requiredApprovals: 1, reviewerGroupId: sre })).id;
+
+      const conflict = await caught(service.createPolicy(callers.admin, { actions: ['deployment.delete', 'deployment.traffic'], requiredApprovals: 1, reviewerRole: 'admin', reviewerGroupId: ops }));
+      expect(conflict).toMatchObject({ code: ApprovalErrorCode.POLICY_GROUP_CONFLICT, kind: 'CONFLICT' });
+      expect(conflict.message).toBe(
+        `Approval policy ${first} already covers "deployment.delete" platform-wide with reviewer group "sre"; ` +
+          'policies that cover the same action in the same scope must name the same reviewer group (or none). Use group "sre", or delete that policy first.',
+      );
+      // Another action, the same group, no group, or another scope: all fine.
+      await service.createPolicy(callers.admin, { actions: ['deployment.traffic'], requiredApprovals: 1, reviewerRole: 'admin', reviewerGroupId: ops });
+      await service.createPolicy(callers.admin, { actions: ['deployment.replace-version'], requiredApprovals: 2, reviewerRole: 'ml-engineer', reviewerGroupId: sre });
+      await service.createPolicy(callers.admin, { actions: ['deployment.replace-version'], requiredApprovals: 1, reviewerRole: 'admin' });
+      await service.createPolicy(callers.admin, { projectId: ids.Q, actions: ['deployment.delete'], requiredApprovals: 1, reviewerRole: 'admin', reviewerGroupId: ops });
+
+      // The strictest of the three platform-wide replace-version policies, with the group one of them names.
+      expect(await service.requirementFor({ action: ApprovalAction.DEPLOYMENT_REPLACE_VERSION, projectId: ids.P, production: true })).toMatchObject({
+        requiredApprovals: 2,
+        reviewerRole: 'admin',
+        reviewerGroupId: sre,
+      });
+      expect((await service.requirementFor({ action: ApprovalAction.DEPLOYMENT_DELETE, projectId: ids.Q, production: true }))?.reviewerGroupId).toBe(ops);
+    });
+
+    it('two conflicting policies created at the same time: one is stored, the other refused', async () => {
+      const sre = await group('sre', []);
+      const ops = await group('ops', []);
+      // Slow inserts down so that, were inserts not serialised, both would pass the check before either commits.
+      await db.dataSource.query(`CREATE FUNCTION slow_policy_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.2); RETURN NEW; END $$`);
+      await db.dataSource.query('CREATE TRIGGER slow_policy_insert BEFORE INSERT ON approval_policies FOR EACH ROW EXECUTE FUNCTION slow_policy_insert()');
+      let results: PromiseSettledResult<unknown>[];
+      try {
+        results = await Promise.allSettled(
+          [sre, ops].map((g) => service.createPolicy(callers.admin, { actions: ['deployment.delete'], requiredApprovals: 1, reviewerRole: 'admin', reviewerGroupId: g })),
+        );
+      } finally {
+        await db.dataSource.query('DROP TRIGGER slow_policy_insert ON approval_policies');
+        await db.dataSource.query('DROP FUNCTION slow_policy_insert()');
+      }
+      const stored = await db.dataSource.getRepository(ApprovalPolicyEntity).find();
+      expect(stored).toHaveLength(1);
+      expect(new Set(stored.map((p) => p.reviewerGroupId)).size).toBe(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect((r.reason as ModelportError).code).toBe(ApprovalErrorCode.POLICY_GROUP_CONFLICT);
+      }
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(stored.length);
+    });
+
+    it('a project admin may not drop or change the reviewer group of the platform-wide policy', async () => {
+      const sre = await group('sre', [ids.r1]);
+      const ops = await group('ops', [ids.r2]);
+      await platformPolicy({ requiredApprovals: 1, reviewerRole: 'ml-engineer', reviewerGroupId: sre });
+      const dropped = await caught(service.createPolicy(callers.owner, { projectId: ids.P, actions: ['deployment.delete'], requiredApprovals: 2, reviewerRole: 'admin' }));
+      expect(dropped.code).toBe(ApprovalErrorCode.POLICY_WEAKER_THAN_PLATFORM);
+      expect(dropped.message).toMatch(new RegExp(`reviewers from any group instead of group ${sre}\\. Ask for at least 1 approval\\(s\\) from ml-engineer in group ${sre}`));
+      expect((await caught(service.createPolicy(callers.owner, { projectId: ids.P, actions: ['deployment.delete'], requiredApprovals: 2, reviewerRole: 'admin', reviewerGroupId: ops }))).code).toBe(
+        ApprovalErrorCode.POLICY_WEAKER_THAN_PLATFORM,
+      );
+      expect((await service.createPolicy(callers.owner, { projectId: ids.P, actions: ['deployment.delete'], requiredApprovals: 2, reviewerRole: 'admin', reviewerGroupId: sre })).policy).not.toBeNull();
+    });
+
+    it('a request keeps the group it was created with; a policy edit covered by a group policy names it in its summary', async () => {
+      const sre = await group('sre', [ids.r1]);
+      const ops = await group('ops', [ids.r2]);
+      const policy = await platformPolicy({ requiredApprovals: 1, reviewerGroupId: sre });
+      const request = await pendingRequest();
+      expect(request).toMatchObject({ reviewerGroupId: sre, reviewerGroupName: 'sre' });
+      // Replacing the policy by one naming another group does not change the pending request.
+      await db.dataSource.getRepository(ApprovalPolicyEntity).delete({ id: policy.id });
+      await platformPolicy({ requiredApprovals: 1, reviewerGroupId: ops });
+      expect((await caught(service.review(callers.r2, { requestId: request.id, decision: 'APPROVE' }))).code).toBe(ApprovalErrorCode.REVIEWER_GROUP_REQUIRED);
+      expect(await service.review(callers.r1, { requestId: request.id, decision: 'APPROVE' })).toMatchObject({ status: 'APPROVED', reviewerGroupId: sre });
+
+      await service.createPolicy(callers.admin, { actions: ['policy.edit'], requiredApprovals: 1, reviewerRole: 'platform-admin' });
+      const edit = await service.createPolicy(callers.owner, { projectId: ids.P, actions: ['deployment.traffic'], requiredApprovals: 1, reviewerRole: 'admin', reviewerGroupId: ops });
+      expect(edit.request!.summary).toMatch(/^Create approval policy: deployment\.traffic need 1 approval\(s\) from admin or above in group "ops"/);
+      await service.review(callers.admin, { requestId: edit.request!.id, decision: 'APPROVE' });
+      const applied = await service.applyApproved(edit.request!.id);
+      expect(applied).toMatchObject({ status: 'APPLIED' });
+      expect((await service.getPolicy(callers.owner, (applied!.result as { policyId: string }).policyId)).reviewerGroupId).toBe(ops);
+    });
+  });
+
   // ---- the gate -------------------------------------------------------------
 
   describe('gate', () => {
@@ -283,6 +395,8 @@ describe('ApprovalService against PostgreSQL', () => {
         authorId: ids.author,
         requiredApprovals: 2,
         reviewerRole: 'ml-engineer',
+        reviewerGroupId: null,
+        reviewerGroupName: null,
         approvalCount: 0,
         policyIds: [policy.id],
         decidedAt: null,
@@ -550,6 +664,40 @@ describe('ApprovalService against PostgreSQL', () => {
       const failed = await service.applyApproved(request.id);
       expect(failed).toMatchObject({ status: 'FAILED' });
       expect(failed!.failure).toMatch(/No applier is registered for "deployment\.replace-version"/);
+    });
+
+    it('applies in the name of the caller resolveCaller builds, when one is given', async () => {
+      const resolved: [string, string][] = [];
+      const author = { ...callers.author, principal: { ...callers.author.principal, tokenId: 'resolved' } };
+      service = new ApprovalService(
+        db.dataSource,
+        queue,
+        {
+          maxPageSize: 10,
+          logger: silentLogger(),
+          resolveCaller: async (userId, actingFor) => {
+            resolved.push([userId, actingFor]);
+            return userId === ids.author ? author : null;
+          },
+        },
+        clock,
+      );
+      const applier = new RecordingApplier();
+      service.registerApplier(ApprovalAction.DEPLOYMENT_REPLACE_VERSION, applier);
+      const request = await approvedRequest();
+      expect(await service.applyApproved(request.id)).toMatchObject({ status: 'APPLIED' });
+      expect(resolved).toEqual([[ids.author, `change-request-${request.id}`]]);
+      expect(applier.applied[0]!.actingAs.author).toBe(author);
+
+      // A null from resolveCaller means the author is gone: FAILED, nothing applied.
+      service = new ApprovalService(db.dataSource, queue, { maxPageSize: 10, logger: silentLogger(), resolveCaller: async () => null }, clock);
+      const orphan = new RecordingApplier();
+      service.registerApplier(ApprovalAction.DEPLOYMENT_REPLACE_VERSION, orphan);
+      const second = await pendingRequest();
+      await service.review(callers.r1, { requestId: second.id, decision: 'APPROVE' });
+      await service.review(callers.r2, { requestId: second.id, decision: 'APPROVE' });
+      expect(await service.applyApproved(second.id)).toMatchObject({ status: 'FAILED', failure: `The author (user ${ids.author}) no longer exists, so the change cannot be applied on their behalf.` });
+      expect(orphan.applied).toEqual([]);
     });
 
     it('applies only APPROVED requests', async () => {

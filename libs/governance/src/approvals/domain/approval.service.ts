@@ -7,6 +7,7 @@ import { asSubject, defineAbilityFor, projectsWhere } from '../../domain/ability
 import { GovernanceError, GovernanceErrorCode } from '../../domain/governance.errors';
 import { systemClock, type Caller, type Clock } from '../../domain/identity.service';
 import type { Principal } from '../../domain/principal';
+import { isGroupMember } from '../../groups/domain/group-queries';
 import { MembershipEntity, ProjectEntity, UserEntity } from '../../persistence';
 import { ApprovalPolicyEntity, ChangeRequestEntity, ChangeRequestEventEntity, ChangeRequestReviewEntity } from '../persistence';
 import { ApprovalError, ApprovalErrorCode } from './approval.errors';
@@ -57,6 +58,13 @@ export interface ApprovalServiceOptions {
   readonly onEvent?: (event: ChangeRequestEventNotice) => void | Promise<void>;
   /** `sweep` enqueues the apply job again for requests APPROVED longer ago than this (their job may have been lost). Default 5 minutes. */
   readonly requeueAfterMs?: number;
+  /**
+   * Builds the caller an approved change is applied as (`ActingAs.author`): the user `userId` with
+   * their permissions as they are now, acting for change request `actingFor`; null when the user no
+   * longer exists. Without it, the caller is built from the user record and direct memberships with
+   * the built-in roles (`defineAbilityFor`).
+   */
+  readonly resolveCaller?: (userId: string, actingFor: string) => Promise<Caller | null>;
 }
 
 /** The queue operations this service uses: only enqueueing (the processor is registered by the wiring). */
@@ -103,6 +111,8 @@ export type PolicyDeletion = { readonly deleted: true; readonly request: null } 
 type PolicyEditPayload = { op: 'create'; policy: ValidPolicy } | { op: 'delete'; policyId: string };
 
 const DEFAULT_REQUEUE_AFTER_MS = 5 * 60_000;
+/** Serialises policy inserts, so two policies naming different reviewer groups cannot both pass the conflict check. */
+const POLICY_INSERT_LOCK = 7_311_342;
 const SWEEP_BATCH = 500;
 const HOUR_MS = 3600_000;
 
@@ -175,6 +185,8 @@ export class ApprovalService {
   async createPolicy(caller: Caller, input: ApprovalPolicyInput): Promise<PolicyCreation> {
     const policy = validatePolicyInput(input);
     await this.assertMayEditPolicies(caller, policy.projectId);
+    const groupName = await this.reviewerGroupName(this.db.manager, policy.reviewerGroupId);
+    await this.assertNoGroupConflict(this.db.manager, policy);
     if (policy.projectId !== null && !caller.principal.isPlatformAdmin) await this.assertNotWeakerThanPlatform(policy);
     const gated = await this.gate(caller, {
       action: ApprovalAction.POLICY_EDIT,
@@ -183,7 +195,7 @@ export class ApprovalService {
       targetId: null,
       payload: { op: 'create', policy } satisfies PolicyEditPayload,
       precondition: {},
-      summary: `Create approval policy: ${describePolicy(policy)}`,
+      summary: `Create approval policy: ${describePolicy(policy, groupName)}`,
     });
     if (gated.required) return { policy: null, request: gated.request };
     return { policy: await this.insertPolicy(policy, caller.principal.userId), request: null };
@@ -200,7 +212,7 @@ export class ApprovalService {
       targetId: policy.id,
       payload: { op: 'delete', policyId: policy.id } satisfies PolicyEditPayload,
       precondition: { policyId: policy.id },
-      summary: `Delete approval policy: ${describePolicy(policy)}`,
+      summary: `Delete approval policy: ${describePolicy(policy, await this.reviewerGroupName(this.db.manager, policy.reviewerGroupId).catch(() => null))}`,
     });
     if (gated.required) return { deleted: false, request: gated.request };
     await this.db.getRepository(ApprovalPolicyEntity).delete({ id: policy.id });
@@ -250,6 +262,8 @@ export class ApprovalService {
     let request: ChangeRequestEntity;
     try {
       request = await this.db.transaction(async (tx) => {
+        // The policies naming the group keep it from being deleted (RESTRICT), so it exists; the lock keeps it until commit.
+        const reviewerGroupName = requirement.reviewerGroupId === null ? null : await this.reviewerGroupName(tx, requirement.reviewerGroupId, true);
         const row = await tx.getRepository(ChangeRequestEntity).save(
           tx.getRepository(ChangeRequestEntity).create({
             projectId,
@@ -263,6 +277,8 @@ export class ApprovalService {
             authorId: caller.principal.userId,
             requiredApprovals: requirement.requiredApprovals,
             reviewerRole: requirement.reviewerRole,
+            reviewerGroupId: requirement.reviewerGroupId,
+            reviewerGroupName,
             approvalCount: 0,
             policyIds: [...requirement.policyIds],
             createdAt: now,
@@ -292,8 +308,10 @@ export class ApprovalService {
   /**
    * Approves or rejects a pending request. The author never reviews their own request; each
    * reviewer reviews once; a reviewer needs the request's reviewer role in its project (or is
-   * a platform admin). One rejection rejects it; the approval that reaches the required count
-   * makes it APPROVED and enqueues the apply job.
+   * a platform admin) and, when the request names a reviewer group, must be a member of that
+   * group (platform admins too; checked against group_members now, not when the request was
+   * made). One rejection rejects it; the approval that reaches the required count makes it
+   * APPROVED and enqueues the apply job.
    */
   async review(caller: Caller, input: ReviewInput): Promise<ChangeRequestEntity> {
     if (!(REVIEW_DECISIONS as readonly string[]).includes(input.decision)) {
@@ -312,6 +330,7 @@ export class ApprovalService {
         );
       }
       this.assertReviewerRole(caller, request);
+      await this.assertReviewerGroup(tx, caller, request);
       const now = this.clock.now();
       if (await this.expireIfDue(tx, notices, request, now)) return { request, expired: true, approved: false };
       assertPending(request, 'reviewed');
@@ -581,16 +600,69 @@ export class ApprovalService {
         throw new ApprovalError(
           ApprovalErrorCode.POLICY_WEAKER_THAN_PLATFORM,
           `A project policy replaces the platform-wide one for "${action}", so it may not ask for less: it would need ${weaker}. ` +
-            `Ask for at least ${requirement.requiredApprovals} approval(s) from ${requirement.reviewerRole}, or ask a platform admin to create it.`,
-          { action, requiredApprovals: requirement.requiredApprovals, reviewerRole: requirement.reviewerRole },
+            `Ask for at least ${requirement.requiredApprovals} approval(s) from ${requirement.reviewerRole}` +
+            `${requirement.reviewerGroupId === null ? '' : ` in group ${requirement.reviewerGroupId}`}, or ask a platform admin to create it.`,
+          { action, requiredApprovals: requirement.requiredApprovals, reviewerRole: requirement.reviewerRole, reviewerGroupId: requirement.reviewerGroupId },
         );
       }
     }
   }
 
+  /**
+   * Stores a policy. Inserts are serialised (one transaction-scoped advisory lock), so the check
+   * that no policy of the same scope covering the same action names another reviewer group holds
+   * also for two policies created at the same time (or applied from change requests).
+   */
   private async insertPolicy(policy: ValidPolicy, createdBy: string): Promise<ApprovalPolicyEntity> {
-    const repo = this.db.getRepository(ApprovalPolicyEntity);
-    return repo.save(repo.create({ ...policy, createdBy, createdAt: this.clock.now() }));
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [POLICY_INSERT_LOCK]);
+      await this.reviewerGroupName(tx, policy.reviewerGroupId, true);
+      await this.assertNoGroupConflict(tx, policy);
+      const repo = tx.getRepository(ApprovalPolicyEntity);
+      return repo.save(repo.create({ ...policy, createdBy, createdAt: this.clock.now() }));
+    });
+  }
+
+  /** The name of reviewer group `groupId` (null for none); a group that does not exist is refused as invalid policy input. */
+  private async reviewerGroupName(manager: EntityManager, groupId: string | null, lock = false): Promise<string | null> {
+    if (groupId === null) return null;
+    const rows = (await manager.query(`SELECT name FROM groups WHERE id = $1${lock ? ' FOR KEY SHARE' : ''}`, [groupId])) as { name: string }[];
+    if (rows.length === 0) {
+      throw new ApprovalError(ApprovalErrorCode.INVALID_POLICY, `No group with id ${groupId} exists; create the group first, or leave reviewerGroupId empty.`, {
+        field: 'reviewerGroupId',
+      });
+    }
+    return rows[0]!.name;
+  }
+
+  /**
+   * Refuses a policy that names a reviewer group when another policy of the same scope (the same
+   * project, or both platform-wide) covers one of its actions with a different group: who may
+   * review would be ambiguous. Policies without a group never conflict (the group one applies).
+   */
+  private async assertNoGroupConflict(manager: EntityManager, policy: ValidPolicy): Promise<void> {
+    if (policy.reviewerGroupId === null) return;
+    const qb = manager
+      .getRepository(ApprovalPolicyEntity)
+      .createQueryBuilder('p')
+      .where('p.actions && :actions::text[]', { actions: policy.actions })
+      .andWhere('p.reviewer_group_id IS NOT NULL AND p.reviewer_group_id <> :group', { group: policy.reviewerGroupId })
+      .orderBy('p.created_at', 'ASC')
+      .addOrderBy('p.id', 'ASC')
+      .limit(1);
+    if (policy.projectId === null) qb.andWhere('p.project_id IS NULL');
+    else qb.andWhere('p.project_id = :projectId', { projectId: policy.projectId });
+    const other = await qb.getOne();
+    if (!other) return;
+    const action = policy.actions.find((a) => other.actions.includes(a))!;
+    const [named] = (await manager.query('SELECT name FROM groups WHERE id = $1', [other.reviewerGroupId])) as { name: string }[];
+    const otherGroup = named ? `"${named.name}"` : `${other.reviewerGroupId}`;
+    throw new ApprovalError(
+      ApprovalErrorCode.POLICY_GROUP_CONFLICT,
+      `Approval policy ${other.id} already covers "${action}" ${policy.projectId === null ? 'platform-wide' : 'in this project'} with reviewer group ${otherGroup}; ` +
+        `policies that cover the same action in the same scope must name the same reviewer group (or none). Use group ${otherGroup}, or delete that policy first.`,
+      { field: 'reviewerGroupId', policyId: other.id, action, reviewerGroupId: other.reviewerGroupId },
+    );
   }
 
   /** Applies approved policy edits: creations are made in the author's name; a deleted policy makes a delete STALE. */
@@ -630,6 +702,18 @@ export class ApprovalService {
         { reviewerRole: request.reviewerRole },
       );
     }
+  }
+
+  /** A request naming a reviewer group is reviewed by its members only (platform admins included); the membership is locked until commit. */
+  private async assertReviewerGroup(tx: EntityManager, caller: Caller, request: ChangeRequestEntity): Promise<void> {
+    if (request.reviewerGroupId === null) return;
+    if (await isGroupMember(tx, request.reviewerGroupId, caller.principal.userId, { lock: true })) return;
+    const group = request.reviewerGroupName ? `"${request.reviewerGroupName}"` : request.reviewerGroupId;
+    throw new ApprovalError(
+      ApprovalErrorCode.REVIEWER_GROUP_REQUIRED,
+      `Reviewing this change request needs membership of group ${group}, and you are not a member. Ask a member of that group to review it, or a platform admin to add you to the group.`,
+      { reviewerGroupId: request.reviewerGroupId, reviewerGroupName: request.reviewerGroupName },
+    );
   }
 
   private async lock(tx: EntityManager, id: string): Promise<ChangeRequestEntity | null> {
@@ -721,8 +805,9 @@ export class ApprovalService {
     }
   }
 
-  /** The author as a caller with their current user record and memberships. */
+  /** The author as a caller with their current permissions: `options.resolveCaller`, else their user record and direct memberships. */
   private async callerFor(userId: string, requestId: string): Promise<Caller | null> {
+    if (this.options.resolveCaller) return this.options.resolveCaller(userId, `change-request-${requestId}`);
     const user = await this.db.getRepository(UserEntity).findOneBy({ id: userId });
     if (!user) return null;
     const memberships = await this.db.getRepository(MembershipEntity).find({ where: { userId } });
@@ -790,8 +875,12 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function describePolicy(policy: Pick<ValidPolicy, 'projectId' | 'actions' | 'requiredApprovals' | 'reviewerRole' | 'expiresAfterHours'>): string {
-  const who = policy.reviewerRole === 'platform-admin' ? 'platform admins' : `${policy.reviewerRole} or above`;
+function describePolicy(
+  policy: Pick<ValidPolicy, 'projectId' | 'actions' | 'requiredApprovals' | 'reviewerRole' | 'reviewerGroupId' | 'expiresAfterHours'>,
+  groupName: string | null,
+): string {
+  const role = policy.reviewerRole === 'platform-admin' ? 'platform admins' : `${policy.reviewerRole} or above`;
+  const who = policy.reviewerGroupId === null ? role : `${role} in group "${groupName ?? policy.reviewerGroupId}"`;
   const scope = policy.projectId === null ? 'platform-wide' : `project ${policy.projectId}`;
   return `${policy.actions.join(', ')} need ${policy.requiredApprovals} approval(s) from ${who}, expiring after ${policy.expiresAfterHours} h (${scope})`;
 }

@@ -65,6 +65,8 @@ export type ChangeRequestEventKind = (typeof CHANGE_REQUEST_EVENT_KINDS)[number]
 export interface ApprovalRequirement {
   readonly requiredApprovals: number;
   readonly reviewerRole: ReviewerRole;
+  /** When set, a reviewer must also be a member of this group (checked at review time). */
+  readonly reviewerGroupId: string | null;
   readonly expiresAfterHours: number;
   /** The policies it was combined from (all of one scope: the project's own, else the platform-wide ones). */
   readonly policyIds: readonly string[];

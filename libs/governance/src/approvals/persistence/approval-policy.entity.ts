@@ -9,6 +9,8 @@ export class ApprovalPolicyEntity {
   @Column({ type: 'text', array: true }) actions!: ApprovalAction[];
   @Column({ name: 'required_approvals', type: 'integer' }) requiredApprovals!: number;
   @Column({ name: 'reviewer_role', type: 'text' }) reviewerRole!: ReviewerRole;
+  /** Reviewers must also be members of this group; null: any user with the role. */
+  @Column({ name: 'reviewer_group_id', type: 'uuid', nullable: true }) reviewerGroupId!: string | null;
   @Column({ name: 'expires_after_hours', type: 'integer' }) expiresAfterHours!: number;
   @Column({ type: 'text', default: '' }) description!: string;
   @Column({ name: 'created_by', type: 'uuid' }) createdBy!: string;

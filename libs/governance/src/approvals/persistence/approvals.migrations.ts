@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationClass } from '@modelport/database';
 
 const ACTIONS = `'deployment.create', 'deployment.replace-version', 'deployment.traffic', 'deployment.delete', 'policy.edit'`;
 const REVIEWER_ROLES = `'viewer', 'data-scientist', 'ml-engineer', 'admin', 'platform-admin'`;
@@ -85,4 +86,44 @@ export class GovernanceApprovals1795800400000 implements MigrationInterface {
   }
 }
 
-export const approvalMigrations = [GovernanceApprovals1795800400000];
+/**
+ * Reviewer groups: a policy may name a group whose members alone may review what it covers; a change
+ * request keeps the group (and its name, for history) it was created with. A group named by a policy
+ * or a PENDING request cannot be deleted (RESTRICT); deleting a group first detaches it from decided
+ * requests (a BEFORE DELETE trigger on `groups`), whose `reviewer_group_name` still tells who had to
+ * review. Needs `groups` (GovernanceGroups1795800600000).
+ */
+export class GovernanceApprovalReviewerGroups1795800700000 implements MigrationInterface {
+  name = 'GovernanceApprovalReviewerGroups1795800700000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE approval_policies
+      ADD COLUMN reviewer_group_id uuid,
+      ADD CONSTRAINT approval_policies_reviewer_group_fk FOREIGN KEY (reviewer_group_id) REFERENCES groups(id) ON DELETE RESTRICT`);
+    await q.query('CREATE INDEX approval_policies_reviewer_group_idx ON approval_policies (reviewer_group_id) WHERE reviewer_group_id IS NOT NULL');
+    await q.query(`ALTER TABLE change_requests
+      ADD COLUMN reviewer_group_id uuid,
+      ADD COLUMN reviewer_group_name text,
+      ADD CONSTRAINT change_requests_reviewer_group_fk FOREIGN KEY (reviewer_group_id) REFERENCES groups(id) ON DELETE RESTRICT,
+      ADD CONSTRAINT change_requests_reviewer_group_named CHECK (reviewer_group_id IS NULL OR reviewer_group_name IS NOT NULL)`);
+    await q.query('CREATE INDEX change_requests_reviewer_group_idx ON change_requests (reviewer_group_id) WHERE reviewer_group_id IS NOT NULL');
+    await q.query(`CREATE FUNCTION change_requests_release_reviewer_group() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE change_requests SET reviewer_group_id = NULL WHERE reviewer_group_id = OLD.id AND status <> 'PENDING';
+        RETURN OLD;
+      END
+    $$`);
+    await q.query(`CREATE TRIGGER groups_release_decided_change_requests BEFORE DELETE ON groups
+      FOR EACH ROW EXECUTE FUNCTION change_requests_release_reviewer_group()`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TRIGGER groups_release_decided_change_requests ON groups');
+    await q.query('DROP FUNCTION change_requests_release_reviewer_group()');
+    await q.query('ALTER TABLE change_requests DROP COLUMN reviewer_group_name, DROP COLUMN reviewer_group_id');
+    await q.query('ALTER TABLE approval_policies DROP COLUMN reviewer_group_id');
+  }
+}
+
+/** Needs the group migrations (`groupMigrations`) in the same schema: the second one refers to `groups`. */
+export const approvalMigrations: MigrationClass[] = [GovernanceApprovals1795800400000, GovernanceApprovalReviewerGroups1795800700000];

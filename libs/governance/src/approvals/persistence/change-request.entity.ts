@@ -18,6 +18,10 @@ export class ChangeRequestEntity {
   @Column({ name: 'author_id', type: 'uuid' }) authorId!: string;
   @Column({ name: 'required_approvals', type: 'integer' }) requiredApprovals!: number;
   @Column({ name: 'reviewer_role', type: 'text' }) reviewerRole!: ReviewerRole;
+  /** Reviewers must also be members of this group (frozen at creation); null: no group, or the group was deleted after the request was decided. */
+  @Column({ name: 'reviewer_group_id', type: 'uuid', nullable: true }) reviewerGroupId!: string | null;
+  /** The group's name when the request was created; kept when the group is deleted later. */
+  @Column({ name: 'reviewer_group_name', type: 'text', nullable: true }) reviewerGroupName!: string | null;
   /** Approvals so far; kept in step with the reviews under the request's row lock. */
   @Column({ name: 'approval_count', type: 'integer', default: 0 }) approvalCount!: number;
   @Column({ name: 'policy_ids', type: 'uuid', array: true }) policyIds!: string[];

@@ -5,7 +5,7 @@ import { isModelportError, type ModelportError } from '@modelport/errors';
 import { GovernanceErrorCode } from '../../domain/governance.errors';
 import { hashToken } from '../../domain/tokens';
 import { credentialKind, JwtAuthenticator, type ExternalIdentities, type SignedInUser, type VerifiedIdentity } from './jwt-authenticator';
-import type { JwtAuthenticatorOptions } from './jwt-settings';
+import type { JwtAuthenticatorOptions } from '@modelport/config';
 
 const ISSUER = 'https://idp.example.com/realms/ml';
 const AUDIENCE = 'modelport';
@@ -79,10 +79,11 @@ describe('JwtAuthenticator: accepted tokens', () => {
       isPlatformAdmin: false,
       tokenId: `jwt:${hashToken(bearer)}`,
       memberships: new Map([[PROJECT, 'ml-engineer']]),
+      groups: [],
     });
     expect(principal.tokenId).not.toContain(bearer.split('.')[2]);
     expect(identities.seen).toEqual([
-      { identity: { issuer: ISSUER, subject: 'user-123', preferredName: 'ada', displayName: 'Ada Lovelace', platformAdmin: null }, now: NOW },
+      { identity: { issuer: ISSUER, subject: 'user-123', preferredName: 'ada', displayName: 'Ada Lovelace', platformAdmin: null, groups: [] }, now: NOW },
     ]);
   });
 
@@ -132,6 +133,13 @@ describe('JwtAuthenticator: the admin group', () => {
     const { auth } = authenticator({ claims: { platformAdmin: 'modelport-admins' } });
     expect((await auth.verify(await token({ groups }))).platformAdmin).toBe(admin);
     expect((await auth.authenticate(await token({ groups }))).isPlatformAdmin).toBe(admin);
+  });
+
+  it('passes the listed groups on (strings only), for group roles', async () => {
+    const { auth } = authenticator();
+    expect((await auth.verify(await token({ groups: ['fraud-team', 7, '', 'risk'] }))).groups).toEqual(['fraud-team', 'risk']);
+    expect((await auth.authenticate(await token({ groups: 'fraud-team' }))).groups).toEqual(['fraud-team']);
+    expect((await auth.verify(await token({}))).groups).toEqual([]);
   });
 
   it('reads the configured groups claim', async () => {

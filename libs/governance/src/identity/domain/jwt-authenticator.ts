@@ -14,7 +14,7 @@ import type { Principal } from '../../domain/principal';
 import type { ProjectRole } from '../../domain/roles';
 import { hashToken, TOKEN_PREFIX } from '../../domain/tokens';
 import { jwtError } from './identity.errors';
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS, JWT_DEFAULT_ALGORITHMS, JWT_OPTION_PATHS, jwtOptionProblems, type JwtAuthenticatorOptions } from './jwt-settings';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, JWT_DEFAULT_ALGORITHMS, JWT_OPTION_PATHS, jwtOptionProblems, type JwtAuthenticatorOptions } from '@modelport/config';
 
 /**
  * How to read a bearer credential: API tokens start with `mpt_` (bootstrap tokens never hold a dot);
@@ -35,6 +35,8 @@ export interface VerifiedIdentity {
   readonly displayName: string | null;
   /** Whether the token's groups hold the admin group; null when no admin group is configured. */
   readonly platformAdmin: boolean | null;
+  /** The groups the token lists (the groups claim), for roles granted to Modelport groups of the same name. */
+  readonly groups: readonly string[];
 }
 
 /** The Modelport user behind an external identity. */
@@ -52,6 +54,9 @@ export interface ExternalIdentities {
 
 /** The key set could not be fetched; not the token's fault. */
 class KeySetUnavailable extends Error {}
+
+/** More groups than this in one token are ignored (a token is not a directory). */
+const MAX_TOKEN_GROUPS = 256;
 
 const systemClock: Clock = { now: () => new Date() };
 
@@ -93,6 +98,7 @@ export class JwtAuthenticator {
       // Names the credential (for logs and audit) without revealing it.
       tokenId: `jwt:${hashToken(bearer)}`,
       memberships: user.memberships,
+      groups: identity.groups,
     };
   }
 
@@ -114,18 +120,16 @@ export class JwtAuthenticator {
       const v = payload[name];
       return typeof v === 'string' && v.trim() !== '' ? v : null;
     };
-    let platformAdmin: boolean | null = null;
-    if (claims.platformAdmin !== undefined) {
-      const groups = payload[claims.groups ?? 'groups'];
-      const list = typeof groups === 'string' ? [groups] : Array.isArray(groups) ? groups : [];
-      platformAdmin = list.includes(claims.platformAdmin);
-    }
+    const listed = payload[claims.groups ?? 'groups'];
+    const groups = (typeof listed === 'string' ? [listed] : Array.isArray(listed) ? listed : []).filter((g): g is string => typeof g === 'string' && g !== '');
+    const platformAdmin = claims.platformAdmin === undefined ? null : groups.includes(claims.platformAdmin);
     return {
       issuer: this.options.issuer,
       subject,
       preferredName: text(claims.name ?? 'preferred_username'),
       displayName: text('name'),
       platformAdmin,
+      groups: groups.slice(0, MAX_TOKEN_GROUPS),
     };
   }
 

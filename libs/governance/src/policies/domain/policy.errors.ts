@@ -4,6 +4,9 @@ export enum PolicyErrorCode {
   /** A submitted rule names an unknown role, action, subject or field, or a condition the platform cannot enforce. */
   INVALID_POLICY_RULE = 'INVALID_POLICY_RULE',
   POLICY_RULE_NOT_FOUND = 'POLICY_RULE_NOT_FOUND',
+  /** An access question names something unknown (an action, a subject, a resource, a user). */
+  INVALID_ACCESS_QUESTION = 'INVALID_ACCESS_QUESTION',
+  RESOURCE_NOT_FOUND = 'RESOURCE_NOT_FOUND',
   /** The caller may not change this layer of the policy. */
   POLICY_FORBIDDEN = 'POLICY_FORBIDDEN',
   /** A rule reached the SQL adapter with a condition it cannot translate exactly (a bug: validation should have refused it). */
@@ -13,6 +16,8 @@ export enum PolicyErrorCode {
 const KIND: Record<PolicyErrorCode, ErrorKind> = {
   INVALID_POLICY_RULE: 'BAD_USER_INPUT',
   POLICY_RULE_NOT_FOUND: 'NOT_FOUND',
+  INVALID_ACCESS_QUESTION: 'BAD_USER_INPUT',
+  RESOURCE_NOT_FOUND: 'NOT_FOUND',
   POLICY_FORBIDDEN: 'FORBIDDEN',
   UNSUPPORTED_CONDITION: 'INTERNAL',
 };

@@ -8,7 +8,7 @@ import { asSubject, defineAbilityFor, type Action, type SubjectType } from '../.
 import type { Principal } from '../../domain/principal';
 import { PROJECT_ROLES, type ProjectRole } from '../../domain/roles';
 import { governanceMigrations } from '../../persistence';
-import { policyEntities, policyMigrations } from '../persistence';
+import { policyEntities } from '../persistence';
 import { policyFieldMap } from './policy-catalogue';
 import { PolicyErrorCode } from './policy.errors';
 import type { PolicyRuleInput } from './policy-rules';
@@ -78,7 +78,7 @@ describe('PolicyService against PostgreSQL', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase({ entities: [...policyEntities], migrations: [...governanceMigrations, ...policyMigrations, PolicyDeploymentsTestTable1700000000002] });
+    db = await createTestDatabase({ entities: [...policyEntities], migrations: [...governanceMigrations, PolicyDeploymentsTestTable1700000000002] });
     ids.root = await user('root', true);
     ids.alice = await user('alice');
     ids.bob = await user('bob');
@@ -99,11 +99,15 @@ describe('PolicyService against PostgreSQL', () => {
   });
 
   describe('the seeded rules', () => {
-    it('are today’s built-in roles as 31 platform-wide can rules', async () => {
+    it('are today’s built-in roles as 31 platform-wide can rules, and one field rule hiding payloads from viewers', async () => {
       const rules = await service.listRules();
-      expect(rules).toHaveLength(31);
-      expect(rules.every((r) => r.projectId === null && r.effect === 'can' && r.conditions === null && r.createdBy === null)).toBe(true);
-      expect(await service.listRules({ role: 'viewer' })).toHaveLength(7);
+      expect(rules).toHaveLength(32);
+      expect(rules.every((r) => r.projectId === null && r.conditions === null && r.createdBy === null)).toBe(true);
+      expect(rules.filter((r) => r.effect === 'can')).toHaveLength(31);
+      expect(rules.filter((r) => r.effect === 'cannot')).toEqual([
+        expect.objectContaining({ role: 'viewer', actions: ['read'], subject: 'Prediction', fields: ['inputs', 'outputs', 'parameters'] }),
+      ]);
+      expect(await service.listRules({ role: 'viewer' })).toHaveLength(8);
     });
 
     const cases = PROJECT_ROLES.map((role) => ({ role }));
@@ -262,7 +266,7 @@ describe('PolicyService against PostgreSQL', () => {
     const missing = await caught(create({ role: 'viewer', projectId: randomUUID(), effect: 'cannot', actions: ['read'], subject: 'Model' }));
     expect(missing.code).toBe(PolicyErrorCode.INVALID_POLICY_RULE);
     expect(missing.message).toMatch(/projectId: no project [0-9a-f-]+ exists/);
-    expect(await service.listRules()).toHaveLength(31);
+    expect(await service.listRules()).toHaveLength(32);
     expect(await service.currentVersion()).toBe(before);
   });
 
@@ -358,12 +362,12 @@ describe('PolicyService against PostgreSQL', () => {
     await create({ role: 'viewer', projectId: ids.P, effect: 'cannot', actions: ['read'], subject: 'Upload' });
     await create({ role: 'admin', projectId: ids.Q, effect: 'cannot', actions: ['delete'], subject: 'Model' });
     expect((await service.listRules({ projectId: ids.P })).map((r) => [r.role, r.subject])).toEqual([['viewer', 'Upload']]);
-    expect(await service.listRules({ projectId: null })).toHaveLength(31);
+    expect(await service.listRules({ projectId: null })).toHaveLength(32);
     expect((await service.listRules({ role: 'admin' })).filter((r) => r.projectId !== null).map((r) => r.projectId)).toEqual([ids.Q]);
     expect(await service.listRules({ projectId: 'nope' })).toEqual([]);
     const all = await service.listRules();
-    expect(all.slice(0, 31).every((r) => r.projectId === null)).toBe(true);
-    expect(all).toHaveLength(33);
+    expect(all.slice(0, 32).every((r) => r.projectId === null)).toBe(true);
+    expect(all).toHaveLength(34);
   });
 
   it('fails closed on a stored rule that no longer validates', async () => {

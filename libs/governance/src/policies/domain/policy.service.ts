@@ -6,6 +6,7 @@ import type { Logger } from '@modelport/observability';
 import { asSubject, defineAbilityFor, type Action, type AppAbility, type SubjectType } from '../../domain/ability';
 import type { Principal } from '../../domain/principal';
 import { isProjectRole, PROJECT_ROLES, type ProjectRole } from '../../domain/roles';
+import { scopeRules } from '../../identity/domain/token-scopes';
 import { PolicyRuleEntity } from '../persistence/policy-rule.entity';
 import { createPolicyAbility } from './policy-ability';
 import { isPolicyAction, type PolicySubject } from './policy-catalogue';
@@ -115,6 +116,8 @@ const overrideKey = (role: ProjectRole, projectId: string) => `${role}\u0000${pr
 export class PolicyService {
   private snapshot: Snapshot | null = null;
   private loading: Promise<Snapshot> | null = null;
+  private versionRead: Promise<number> | null = null;
+  private queuedVersionRead: Promise<number> | null = null;
   private readonly cacheSize: number;
 
   constructor(
@@ -134,8 +137,29 @@ export class PolicyService {
     return (await this.built(principal)).rules;
   }
 
-  /** The current policy version (bumped by every change to the rules). */
+  /**
+   * The current policy version (bumped by every change to the rules). Concurrent callers share reads, but
+   * only a read that started after they asked: one in flight, and at most one queued behind it for
+   * everyone who arrived meanwhile. So every caller sees each change committed before it asked, and a
+   * busy prediction path costs about one read per read's round trip, not one per request.
+   */
   async currentVersion(): Promise<number> {
+    if (!this.versionRead) {
+      this.versionRead = this.readVersion().finally(() => {
+        this.versionRead = null;
+      });
+      return this.versionRead;
+    }
+    this.queuedVersionRead ??= this.versionRead
+      .catch(() => undefined)
+      .then(() => {
+        this.queuedVersionRead = null;
+        return this.currentVersion();
+      });
+    return this.queuedVersionRead;
+  }
+
+  private async readVersion(): Promise<number> {
     const rows: { version: string }[] = await this.db.query('SELECT version::text AS version FROM policy_versions WHERE singleton');
     if (rows.length === 0) throw new Error('policy_versions is empty: run the migrations (GovernancePolicies1795800300000).');
     return Number(rows[0]!.version);
@@ -160,7 +184,7 @@ export class PolicyService {
   /** Changes the given attributes of a rule; the result is validated as a whole. */
   async updateRule(actor: Principal, id: string, patch: Partial<PolicyRuleInput>): Promise<PolicyRule> {
     return this.db.transaction(async (tx) => {
-      const existing = await this.lockedRule(tx, id);
+      const existing = await this.lockedRule(tx, id, actor);
       assertMayEdit(actor, existing);
       const merged: PolicyRuleInput = { ...existing };
       for (const [key, value] of Object.entries(patch)) if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
@@ -182,7 +206,7 @@ export class PolicyService {
 
   async deleteRule(actor: Principal, id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const existing = await this.lockedRule(tx, id);
+      const existing = await this.lockedRule(tx, id, actor);
       assertMayEdit(actor, existing);
       await tx.getRepository(PolicyRuleEntity).delete({ id });
     });
@@ -340,9 +364,11 @@ export class PolicyService {
     }
   }
 
-  private async lockedRule(tx: EntityManager, id: string): Promise<PolicyRule> {
+  /** The rule, locked; a rule of a project the actor is not a member of is reported as not found (no existence oracle). */
+  private async lockedRule(tx: EntityManager, id: string, actor: Principal): Promise<PolicyRule> {
     const row = isUuid(id) ? await tx.getRepository(PolicyRuleEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
-    if (!row) throw new PolicyError(PolicyErrorCode.POLICY_RULE_NOT_FOUND, `No policy rule with id ${id}.`, { id });
+    const visible = row && (actor.isPlatformAdmin || row.projectId === null || actor.memberships.has(row.projectId));
+    if (!row || !visible) throw new PolicyError(PolicyErrorCode.POLICY_RULE_NOT_FOUND, `No policy rule with id ${id}.`, { id });
     return fromEntity(row);
   }
 }
@@ -362,8 +388,11 @@ function build(snapshot: Snapshot, principal: Principal): Built {
       for (const rule of layered) compiled.push({ rule: toRawRule(rule, projectId, values), source: { kind: 'policy', rule, appliedIn: projectId } });
     }
   }
-  const ability = createPolicyAbility(compiled.map((c) => c.rule));
-  return { ability, rules: compiled, sources: new Map(compiled.map((c) => [c.rule as object, c.source])) };
+  // A scoped API token: each rule cut down to what the scopes let through, keeping where it came from.
+  const restrict = principal.scopes ? scopeRules(principal.scopes) : null;
+  const effective = restrict ? compiled.flatMap((c) => restrict([c.rule]).map((rule) => ({ rule, source: c.source }))) : compiled;
+  const ability = createPolicyAbility(effective.map((c) => c.rule));
+  return { ability, rules: effective, sources: new Map(effective.map((c) => [c.rule as object, c.source])) };
 }
 
 function describeBuiltIn(rule: RawRuleOf<AppAbility>, platformAdmin: boolean): string {
@@ -375,7 +404,8 @@ function describeBuiltIn(rule: RawRuleOf<AppAbility>, platformAdmin: boolean): s
 
 function principalKey(p: Principal): string {
   const memberships = [...p.memberships].map(([project, role]) => `${project}=${role}`).sort();
-  return [p.userId, p.userName, p.isPlatformAdmin ? 'admin' : '', ...memberships].join('\u0000');
+  const scopes = p.scopes ? `scopes=${[...p.scopes].sort().join(',')}` : 'unscoped';
+  return [p.userId, p.userName, p.isPlatformAdmin ? 'admin' : '', scopes, ...memberships].join('\u0000');
 }
 
 function inProject(resource: Record<string, unknown> | undefined): string {

@@ -101,4 +101,23 @@ export class GovernancePolicies1795800300000 implements MigrationInterface {
   }
 }
 
-export const policyMigrations: MigrationClass[] = [GovernancePolicies1795800300000];
+/**
+ * A field rule in the defaults: viewers still see that predictions happened (and their metadata), but not
+ * their payloads (inputs, outputs, request parameters), which may hold personal data.
+ */
+export class GovernanceViewerPayloads1795800800000 implements MigrationInterface {
+  name = 'GovernanceViewerPayloads1795800800000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(
+      `INSERT INTO policy_rules (role, project_id, effect, actions, subject, fields, reason, priority)
+       VALUES ('viewer', NULL, 'cannot', '{read}', 'Prediction', '{inputs,outputs,parameters}', 'Viewers do not see prediction payloads.', 0)`,
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DELETE FROM policy_rules WHERE role = 'viewer' AND project_id IS NULL AND effect = 'cannot' AND subject = 'Prediction' AND fields = '{inputs,outputs,parameters}'`);
+  }
+}
+
+export const policyMigrations: MigrationClass[] = [GovernancePolicies1795800300000, GovernanceViewerPayloads1795800800000];

@@ -1,5 +1,5 @@
 import { decodeCursor, isUuid, pageSize, toPage, uniqueViolation, type Page, type PageRequest } from '@modelport/database';
-import { ApprovalAction, assertCan, asSubject, projectsWhere, type ApprovalService, type Caller, type ChangeRequestEntity } from '@modelport/governance';
+import { accessFilter, ApprovalAction, assertCan, asSubject, type ApprovalService, type Caller, type ChangeRequestEntity } from '@modelport/governance';
 import type { Logger } from '@modelport/observability';
 import type { RegistryService } from '@modelport/registry';
 import type { ArtifactStore } from '@modelport/storage';
@@ -101,7 +101,7 @@ export class DeploymentService {
 
   async get(caller: Caller, id: string): Promise<DeploymentEntity> {
     const deployment = isUuid(id) ? await this.db.getRepository(DeploymentEntity).findOneBy({ id }) : null;
-    if (!deployment || deployment.deletedAt || !caller.ability.can('read', asSubject('Deployment', { projectId: deployment.projectId }))) {
+    if (!deployment || deployment.deletedAt || !caller.ability.can('read', asSubject('Deployment', { ...deployment }))) {
       throw notFound(id);
     }
     return deployment;
@@ -109,13 +109,13 @@ export class DeploymentService {
 
   async getByName(caller: Caller, name: string): Promise<DeploymentEntity> {
     const deployment = await this.db.getRepository(DeploymentEntity).createQueryBuilder('d').where('d.name = :name AND d.deleted_at IS NULL', { name }).getOne();
-    if (!deployment || !caller.ability.can('read', asSubject('Deployment', { projectId: deployment.projectId }))) throw notFound(name);
+    if (!deployment || !caller.ability.can('read', asSubject('Deployment', { ...deployment }))) throw notFound(name);
     return deployment;
   }
 
   async list(caller: Caller, filter: { projectId?: string | null }, page: PageRequest): Promise<Page<DeploymentEntity>> {
     const limit = pageSize(page.first, this.options.maxPageSize);
-    const visible = projectsWhere(caller.principal, caller.ability, 'read', 'Deployment');
+    const access = accessFilter(caller.ability, 'read', 'Deployment', 'd');
     const qb = this.db
       .getRepository(DeploymentEntity)
       .createQueryBuilder('d')
@@ -123,7 +123,7 @@ export class DeploymentService {
       .orderBy('d.created_at', 'DESC')
       .addOrderBy('d.id', 'DESC')
       .limit(limit + 1);
-    if (visible !== null) qb.andWhere('d.project_id = ANY(:visible)', { visible });
+    qb.andWhere(access.sql, access.params);
     if (filter.projectId) {
       if (!isUuid(filter.projectId)) throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, `"${filter.projectId}" is not a project id (a UUID).`);
       qb.andWhere('d.project_id = :projectId', { projectId: filter.projectId });
@@ -153,7 +153,7 @@ export class DeploymentService {
       .where('d.name = :name AND d.created_at <= :at AND (d.deleted_at IS NULL OR d.deleted_at > :at)', { name, at })
       .orderBy('d.created_at', 'DESC')
       .getMany();
-    const deployment = candidates.find((d) => caller.ability.can('read', asSubject('Deployment', { projectId: d.projectId })));
+    const deployment = candidates.find((d) => caller.ability.can('read', asSubject('Deployment', { ...d })));
     if (!deployment) throw new DeploymentError(DeploymentErrorCode.DEPLOYMENT_NOT_FOUND, `No deployment "${name}" visible to you existed at ${at.toISOString()}.`);
     const event = await this.db
       .getRepository(DeploymentEventEntity)
@@ -192,10 +192,25 @@ export class DeploymentService {
    */
   async create(caller: Caller, input: CreateDeploymentInput, wait = true): Promise<DeploymentEntity> {
     if (!isUuid(input.projectId)) throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, `"${input.projectId}" is not a project id (a UUID).`);
-    assertCan(caller.ability, 'create', 'Deployment', { projectId: input.projectId });
     const name = validateDeploymentName(input.name);
     const settings = validateSettings(input);
     const version = await this.registry.resolveVersion(caller, input.modelId, { version: input.version, alias: input.alias });
+    // The deployment as it would be stored, so rules may test any attribute (e.g. production: false).
+    assertCan(caller.ability, 'create', 'Deployment', {
+      projectId: input.projectId,
+      name,
+      modelId: version.modelId,
+      modelVersionId: version.id,
+      sourceAlias: input.alias ?? null,
+      state: 'PENDING',
+      pluginName: input.plugin ?? null,
+      runtimeConfig: settings.runtimeConfig,
+      payloadLogging: settings.payloadLogging,
+      production: input.production ?? false,
+      revision: 1,
+      maxBatchSize: settings.maxBatchSize,
+      createdBy: caller.principal.userId,
+    });
     if (version.projectId !== input.projectId) {
       throw new DeploymentError(
         DeploymentErrorCode.INVALID_ARGUMENT,
@@ -316,7 +331,7 @@ export class DeploymentService {
    */
   async replaceModelVersion(caller: Caller, input: ReplaceModelVersionInput, options: { approved?: boolean; changeRequestId?: string } = {}): Promise<DeploymentChange> {
     const deployment = await this.get(caller, input.deploymentId);
-    assertCan(caller.ability, 'update', 'Deployment', { projectId: deployment.projectId });
+    assertCan(caller.ability, 'update', 'Deployment', { ...deployment });
     const version = await this.registry.resolveVersion(caller, deployment.modelId, { version: input.version, alias: input.alias });
     servingSignature(version.signature, `Version ${version.version}`);
     if (version.id === deployment.modelVersionId && deployment.state === 'READY') return { deployment, changeRequest: null };
@@ -418,7 +433,7 @@ export class DeploymentService {
 
   async delete(caller: Caller, id: string, options: { approved?: boolean } = {}): Promise<DeploymentChange> {
     const deployment = await this.get(caller, id);
-    assertCan(caller.ability, 'delete', 'Deployment', { projectId: deployment.projectId });
+    assertCan(caller.ability, 'delete', 'Deployment', { ...deployment });
     if (!options.approved && this.approvals) {
       const gate = await this.approvals.gate(caller, {
         action: ApprovalAction.DEPLOYMENT_DELETE,
@@ -514,6 +529,7 @@ export class DeploymentService {
       signature,
       payloadLogging: deployment.payloadLogging,
       payloadSampleRate: deployment.payloadSampleRate,
+      subject: asSubject('Deployment', { ...deployment }),
       maxBatchSize: deployment.maxBatchSize,
       maxBatchDelayMs: deployment.maxBatchDelayMs,
     };

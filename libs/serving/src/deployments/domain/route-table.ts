@@ -23,6 +23,12 @@ export interface Route {
   readonly payloadSampleRate: number;
   readonly maxBatchSize: number | null;
   readonly maxBatchDelayMs: number | null;
+  /**
+   * The deployment as access rules see it (every attribute a policy condition may test), tagged once
+   * here so the gateway's per-request check builds nothing. Absent: only projectId is known, and a
+   * rule with other conditions does not match (fails closed).
+   */
+  readonly subject?: object;
 }
 
 /**

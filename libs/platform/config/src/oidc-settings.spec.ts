@@ -1,5 +1,5 @@
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { parseJwtSettings } from './jwt-settings';
+import { parseJwtSettings } from './oidc-settings';
 
 const ISSUER = 'https://idp.example.com/realms/ml';
 let publicJwk: JWK;
