@@ -176,6 +176,68 @@ describe('policies as data, enforced on every path', () => {
     expect(audit.map((a: { outcome: string }) => a.outcome)).toEqual(expect.arrayContaining(['ok', 'denied']));
   });
 
+  it('puts rule edits behind approval when a policy.edit approval policy covers the project, stale when the rule changed meanwhile', async () => {
+    const second = await createMember(t, projectId, 'fraud-owner-two', 'ADMIN');
+    const policy = await t.ok<{ createApprovalPolicy: { policy: { id: string } } }>(
+      `mutation($p: ID) { createApprovalPolicy(input: { projectId: $p, actions: [POLICY_EDIT], requiredApprovals: 1, reviewerRole: "admin" }) { policy { id } } }`,
+      { p: projectId },
+      m.owner.token,
+    );
+    const REVIEW = `mutation($r: ID!) { reviewChangeRequest(input: { requestId: $r, decision: APPROVE }) { status } }`;
+    const STATUS = `query($id: ID!) { changeRequest(id: $id) { status failure } }`;
+    const settle = async (id: string, want: string) => {
+      let got = { status: '', failure: null as string | null };
+      for (let i = 0; i < 100 && got.status !== want; i++) {
+        got = (await t.ok<{ changeRequest: typeof got }>(STATUS, { id })).changeRequest;
+        if (got.status !== want) await new Promise((r) => setTimeout(r, 50));
+      }
+      return got;
+    };
+    const rulesNow = async () => Number((await t.db.dataSource.query('SELECT count(*)::int AS n FROM policy_rules WHERE project_id = $1', [projectId]))[0].n);
+    const before = await rulesNow();
+
+    const asked = await t.ok<{ createPolicyRule: { rule: unknown; changeRequest: { id: string } } }>(
+      CREATE_RULE,
+      { input: { role: 'VIEWER', projectId, effect: 'cannot', actions: ['read'], subject: 'Model', reason: 'hide models from viewers' } },
+      m.owner.token,
+    );
+    expect(asked.createPolicyRule.rule).toBeNull();
+    expect(await rulesNow()).toBe(before);
+    expectError(await t.gql(REVIEW, { r: asked.createPolicyRule.changeRequest.id }, m.owner.token), 'FORBIDDEN');
+    await t.ok(REVIEW, { r: asked.createPolicyRule.changeRequest.id }, second.token);
+    const applied = await settle(asked.createPolicyRule.changeRequest.id, 'APPLIED');
+    expect(applied.status).toBe('APPLIED');
+    const [{ result }] = await t.db.dataSource.query('SELECT result FROM change_requests WHERE id = $1', [asked.createPolicyRule.changeRequest.id]);
+    const ruleId = (result as { ruleId: string }).ruleId;
+    expect(await rulesNow()).toBe(before + 1);
+
+    // Platform admins are covered too: their edit of the project's rule waits for review.
+    const adminEdit = await t.ok<{ updatePolicyRule: { rule: unknown; changeRequest: { id: string } } }>(
+      `mutation($id: ID!) { updatePolicyRule(id: $id, patch: { reason: "changed by a platform admin" }) { rule { id } changeRequest { id } } }`,
+      { id: ruleId },
+    );
+    expect(adminEdit.updatePolicyRule).toEqual({ rule: null, changeRequest: { id: expect.any(String) } });
+
+    // A removal asked for, then the rule changes (an edit by hand in the database): the removal is stale.
+    const removal = await t.ok<{ deletePolicyRule: { changeRequest: { id: string } } }>(DELETE_RULE.replace('{ deleted }', '{ deleted changeRequest { id } }'), { id: ruleId }, m.owner.token);
+    await t.db.dataSource.query(`UPDATE policy_rules SET reason = 'changed meanwhile', updated_at = now() + interval '1 second' WHERE id = $1`, [ruleId]);
+    await t.ok(REVIEW, { r: removal.deletePolicyRule.changeRequest.id }, second.token);
+    const stale = await settle(removal.deletePolicyRule.changeRequest.id, 'STALE');
+    expect(stale).toMatchObject({ status: 'STALE', failure: expect.stringMatching(/changed after the request was made/) });
+    expect(await rulesNow()).toBe(before + 1);
+
+    // Removing the approval policy is itself a policy edit it covers.
+    const unguard = await t.ok<{ deleteApprovalPolicy: { deleted: boolean; changeRequest: { id: string } } }>(
+      `mutation($id: ID!) { deleteApprovalPolicy(id: $id) { deleted changeRequest { id } } }`,
+      { id: policy.createApprovalPolicy.policy.id },
+    );
+    expect(unguard.deleteApprovalPolicy.deleted).toBe(false);
+    await t.ok(REVIEW, { r: unguard.deleteApprovalPolicy.changeRequest.id }, second.token);
+    expect((await settle(unguard.deleteApprovalPolicy.changeRequest.id, 'APPLIED')).status).toBe('APPLIED');
+    await t.ok(DELETE_RULE, { id: ruleId });
+    expect(await rulesNow()).toBe(before);
+  });
+
   it('refuses invalid rules with a message naming the problem, storing nothing', async () => {
     const before = Number((await t.db.dataSource.query('SELECT count(*)::int AS n FROM policy_rules'))[0].n);
     const cases: [Record<string, unknown>, RegExp][] = [

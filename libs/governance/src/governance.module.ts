@@ -11,7 +11,7 @@ import { AuditController } from './http/audit.controller';
 import { IdentityService } from './domain/identity.service';
 import { AccessService } from './access/access.service';
 import { ExternalIdentityRepository, JwtAuthenticator } from './identity';
-import { PolicyService } from './policies';
+import { PolicyRuleEditing, PolicyService } from './policies';
 import { GroupService, GroupsResolver, SqlGroupDirectory } from './groups';
 import { ApprovalsResolver } from './graphql/approvals.resolver';
 import { AUDIT_SINK, AuditInterceptor, type AuditSink } from './graphql/audit.interceptor';
@@ -37,6 +37,11 @@ import { PoliciesResolver } from './graphql/policies.resolver';
       inject: [DataSource, IdentityService, PolicyService, MODELPORT_CONFIG],
       useFactory: (db: DataSource, identity: IdentityService, policies: PolicyService, config: ModelportConfig) =>
         new AccessService(db, identity, policies, config.oidc ? new JwtAuthenticator(config.oidc, new ExternalIdentityRepository(db)) : null, new SqlGroupDirectory(db)),
+    },
+    {
+      provide: PolicyRuleEditing,
+      inject: [PolicyService, ApprovalService],
+      useFactory: (policies: PolicyService, approvals: ApprovalService) => new PolicyRuleEditing(policies, approvals),
     },
     {
       provide: GroupService,

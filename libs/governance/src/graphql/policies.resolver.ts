@@ -5,7 +5,19 @@ import { asSubject, type Action, type SubjectType } from '../domain/ability';
 import { GovernanceError, GovernanceErrorCode } from '../domain/governance.errors';
 import type { Caller } from '../domain/identity.service';
 import { isProjectRole, PROJECT_ROLES } from '../domain/roles';
-import { isPolicyAction, isPolicySubject, loadPolicyResource, POLICY_ACTIONS, POLICY_SUBJECT_NAMES, PolicyError, PolicyErrorCode, PolicyService } from '../policies';
+import {
+  isPolicyAction,
+  isPolicySubject,
+  loadPolicyResource,
+  POLICY_ACTIONS,
+  POLICY_SUBJECT_NAMES,
+  PolicyError,
+  PolicyErrorCode,
+  PolicyRuleEditing,
+  PolicyService,
+  type PolicyRuleEdit,
+} from '../policies';
+import { ChangeRequestObject } from './approvals.objects';
 import { Authenticated, CurrentCaller } from './auth.decorators';
 import {
   AccessExplanationObject,
@@ -28,6 +40,7 @@ const BUILT_IN_SUBJECTS = ['User', 'ApiToken', 'Plugin'] as const;
 export class PoliciesResolver {
   constructor(
     private readonly policies: PolicyService,
+    private readonly editing: PolicyRuleEditing,
     private readonly access: AccessService,
     private readonly db: DataSource,
   ) {}
@@ -61,30 +74,27 @@ export class PoliciesResolver {
 
   @Mutation(() => PolicyRuleChangeObject, {
     description:
-      'Adds an access rule. Platform admins: any rule; admins of a project: cannot rules in that project. Takes effect on the next request of every server.',
+      'Adds an access rule. Platform admins: any rule; admins of a project: cannot rules in that project. Takes effect on the next request of every server; when an approval policy covers policy.edit, a change request is made instead.',
   })
   @Authenticated()
   async createPolicyRule(@CurrentCaller() caller: Caller, @Args('input') input: PolicyRuleInputObject): Promise<PolicyRuleChangeObject> {
-    const rule = await this.policies.createRule(caller.principal, toRuleInput(input));
-    return Object.assign(new PolicyRuleChangeObject(), { rule: PolicyRuleObject.from(rule), deleted: null, changeRequest: null });
+    return changeObject(await this.editing.create(caller, toRuleInput(input)));
   }
 
-  @Mutation(() => PolicyRuleChangeObject, { description: 'Changes the given attributes of an access rule; the result is validated as a whole.' })
+  @Mutation(() => PolicyRuleChangeObject, { description: 'Changes the given attributes of an access rule; the result is validated as a whole. Gated like createPolicyRule.' })
   @Authenticated()
   async updatePolicyRule(
     @CurrentCaller() caller: Caller,
     @Args('id', { type: () => ID }) id: string,
     @Args('patch') patch: PolicyRulePatchObject,
   ): Promise<PolicyRuleChangeObject> {
-    const rule = await this.policies.updateRule(caller.principal, id, toRulePatch(patch));
-    return Object.assign(new PolicyRuleChangeObject(), { rule: PolicyRuleObject.from(rule), deleted: null, changeRequest: null });
+    return changeObject(await this.editing.update(caller, id, toRulePatch(patch)));
   }
 
-  @Mutation(() => PolicyRuleChangeObject)
+  @Mutation(() => PolicyRuleChangeObject, { description: 'Removes an access rule. Gated like createPolicyRule.' })
   @Authenticated()
   async deletePolicyRule(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }) id: string): Promise<PolicyRuleChangeObject> {
-    await this.policies.deleteRule(caller.principal, id);
-    return Object.assign(new PolicyRuleChangeObject(), { rule: null, deleted: true, changeRequest: null });
+    return changeObject(await this.editing.delete(caller, id));
   }
 
   @Query(() => MyPermissionsObject, { description: 'What the caller may do, as CASL rules a client can evaluate to show or hide actions.' })
@@ -143,4 +153,12 @@ export class PoliciesResolver {
     const explanation = await this.policies.explain(target.principal, action as Action, subject as Exclude<SubjectType, 'all'>, resource, field ?? undefined);
     return AccessExplanationObject.from(explanation);
   }
+}
+
+function changeObject(edit: PolicyRuleEdit): PolicyRuleChangeObject {
+  return Object.assign(new PolicyRuleChangeObject(), {
+    rule: edit.rule ? PolicyRuleObject.from(edit.rule) : null,
+    deleted: edit.deleted,
+    changeRequest: edit.request ? ChangeRequestObject.from(edit.request) : null,
+  });
 }

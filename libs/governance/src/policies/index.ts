@@ -56,3 +56,4 @@ export { PolicyError, PolicyErrorCode } from './domain/policy.errors';
 export { policyEntities, policyMigrations, PolicyRuleEntity, GovernancePolicies1795800300000 } from './persistence';
 export { loadPolicyResource } from './domain/policy-resources';
 export { accessFilter } from './domain/access-filter';
+export { PolicyRuleEditing, type PolicyRuleEdit } from './domain/policy-editing';

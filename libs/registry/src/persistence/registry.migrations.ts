@@ -88,4 +88,20 @@ export class RegistryModels1764172900000 implements MigrationInterface {
   }
 }
 
-export const registryMigrations = [RegistryModels1764172900000];
+/**
+ * The models list orders by (name_key, id) across projects; without this index every page of an
+ * unfiltered list (a platform admin's, or a member of many projects) scans and sorts the whole table.
+ */
+export class RegistryModelsByName1795800900000 implements MigrationInterface {
+  name = 'RegistryModelsByName1795800900000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE INDEX models_name_key_id_idx ON models (name_key, id)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX models_name_key_id_idx`);
+  }
+}
+
+export const registryMigrations = [RegistryModels1764172900000, RegistryModelsByName1795800900000];

@@ -127,6 +127,7 @@ const HOUR_MS = 3600_000;
  */
 export class ApprovalService {
   private readonly appliers = new Map<ApprovalAction, ChangeApplier>();
+  private readonly policyEditAppliers = new Map<string, ChangeApplier>();
   private readonly log: Logger;
 
   constructor(
@@ -665,10 +666,23 @@ export class ApprovalService {
     );
   }
 
+  /**
+   * Puts edits of other kinds of policy behind `policy.edit` too (the access rules of policies-as-data):
+   * their change requests carry `targetType` and are applied by `applier`. Approval policies stay here.
+   */
+  registerPolicyEditApplier(targetType: string, applier: ChangeApplier): void {
+    if (targetType === 'ApprovalPolicy' || this.policyEditAppliers.has(targetType)) {
+      throw new ApprovalError(ApprovalErrorCode.APPLIER_ALREADY_REGISTERED, `An applier for policy edits of "${targetType}" is already registered.`);
+    }
+    this.policyEditAppliers.set(targetType, applier);
+  }
+
   /** Applies approved policy edits: creations are made in the author's name; a deleted policy makes a delete STALE. */
   private policyEditApplier(): ChangeApplier {
     return {
       checkPrecondition: async (request) => {
+        const delegate = this.policyEditAppliers.get(request.targetType);
+        if (delegate) return delegate.checkPrecondition(request);
         const payload = request.payload as PolicyEditPayload;
         if (payload.op === 'delete') {
           const exists = await this.db.getRepository(ApprovalPolicyEntity).existsBy({ id: payload.policyId });
@@ -677,6 +691,8 @@ export class ApprovalService {
         return { ok: true };
       },
       apply: async (request, actingAs) => {
+        const delegate = this.policyEditAppliers.get(request.targetType);
+        if (delegate) return delegate.apply(request, actingAs);
         const payload = request.payload as PolicyEditPayload;
         if (payload.op === 'delete') {
           await this.db.getRepository(ApprovalPolicyEntity).delete({ id: payload.policyId });

@@ -11,7 +11,7 @@ export enum ApprovalAction {
   DEPLOYMENT_TRAFFIC = 'deployment.traffic',
   /** Deleting a production deployment. */
   DEPLOYMENT_DELETE = 'deployment.delete',
-  /** Creating or deleting an approval policy. */
+  /** Editing policies: creating or deleting an approval policy, and creating, changing or deleting an access rule. */
   POLICY_EDIT = 'policy.edit',
 }
 

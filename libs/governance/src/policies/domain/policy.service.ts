@@ -165,6 +165,17 @@ export class PolicyService {
     return Number(rows[0]!.version);
   }
 
+  /** A stored rule by id, or null (no access check: callers decide who may see it). */
+  async findRule(id: string): Promise<PolicyRule | null> {
+    const row = isUuid(id) ? await this.db.getRepository(PolicyRuleEntity).findOneBy({ id }) : null;
+    return row ? fromEntity(row) : null;
+  }
+
+  /** Throws POLICY_FORBIDDEN unless `actor` may create, change or delete a rule of this layer and effect. */
+  assertMayEdit(actor: Principal, rule: { readonly projectId: string | null; readonly effect: string }): void {
+    assertMayEdit(actor, rule);
+  }
+
   /** Checks a rule without storing it (see `validateRule`). */
   validateRule(input: PolicyRuleInput): ValidPolicyRule {
     return validateRule(input);

@@ -42,13 +42,36 @@ describe('whereFromAbility', () => {
       { action: 'read', subject: 'Thing', conditions: { projectId: P } },
       { action: 'read', subject: 'Thing', inverted: true, conditions: { production: true } },
     ]);
-    expect(below.sql).toBe('((("t"."project_id" IS NOT NULL AND "t"."project_id" = :p1) AND (NOT ("t"."production" IS NOT NULL AND "t"."production" = :p0))))');
-    expect(below.params).toEqual({ p0: true, p1: P });
+    expect(below.sql).toBe('(((NOT ("t"."production" IS NOT NULL AND "t"."production" = :p1)) AND ("t"."project_id" IS NOT NULL AND "t"."project_id" = :p0)))');
+    expect(below.params).toEqual({ p0: P, p1: true });
     const above = where([
       { action: 'read', subject: 'Thing', inverted: true, conditions: { production: true } },
       { action: 'read', subject: 'Thing', conditions: { projectId: P } },
     ]);
     expect(above.sql).toBe('(("t"."project_id" IS NOT NULL AND "t"."project_id" = :p0))');
+  });
+
+  it('stays linear: many projects become one = ANY list, and a cannot per project is written once', () => {
+    const projects = Array.from({ length: 100 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const plain = where(projects.map((projectId) => ({ action: 'read', subject: 'Thing', conditions: { projectId } })));
+    expect(plain.sql).toBe('(("t"."project_id" IS NOT NULL AND "t"."project_id" = ANY(:p0)))');
+    expect(plain.params['p0']).toEqual([...projects].reverse());
+    // A cannot override in every project: each project's rules form their own runs, so the SQL grows by a
+    // constant per project (it used to repeat every cannot inside every can branch: quadratic).
+    const overrides = where(
+      projects.flatMap((projectId) => [
+        { action: 'read', subject: 'Thing', conditions: { projectId } },
+        { action: 'read', subject: 'Thing', inverted: true, conditions: { production: true, projectId } },
+      ]),
+    );
+    const ten = where(
+      projects.slice(0, 10).flatMap((projectId) => [
+        { action: 'read', subject: 'Thing', conditions: { projectId } },
+        { action: 'read', subject: 'Thing', inverted: true, conditions: { production: true, projectId } },
+      ]),
+    );
+    expect(overrides.sql.length).toBeLessThan(ten.sql.length * 11);
+    expect(overrides.sql.length).toBeLessThan(30_000);
   });
 
   it('ignores fields on rules: rows are filtered as ability.can(action, row) without a field does', () => {

@@ -1,5 +1,4 @@
 import type { AnyAbility } from '@casl/ability';
-import { rulesToCondition } from '@casl/ability/extra';
 import { PolicyError, PolicyErrorCode } from './policy.errors';
 
 /**
@@ -12,9 +11,12 @@ import { PolicyError, PolicyErrorCode } from './policy.errors';
  *   qb.andWhere(where.sql, where.params);
  *
  * Semantics (see README.md beside this folder for the long form):
- * - The rules are CASL's own `ability.rulesFor(action, subjectType)`, combined by CASL's `rulesToCondition`:
- *   a `can` rule adds rows, a `cannot` rule of higher precedence removes them. A rule without conditions
- *   means every row; when no rule applies the result is `FALSE`.
+ * - The rules are CASL's own `ability.rulesFor(action, subjectType)` (highest precedence first); the first one
+ *   that matches a row decides, as in `ability.can`. They are folded into one condition of linear size:
+ *   `c1 OR (…)` for a `can` rule and `NOT c1 AND (…)` for a `cannot` rule, consecutive rules of one effect
+ *   sharing one OR, and equalities on one column inside it merged into `= ANY(list)` (a member of 100
+ *   projects gets one `project_id = ANY(…)`, not 100 ORs). A rule without conditions means every row;
+ *   when no rule applies the result is `FALSE`.
  * - `fields` on a rule do not change which rows are returned (a `cannot` with fields hides fields, not rows;
  *   a `can` with fields lets the row be seen with some fields), exactly like `ability.can` without a field.
  *   Strip fields with `permittedFieldsOf` from `@casl/ability/extra`.
@@ -107,12 +109,8 @@ export function whereFromRules(
   if (!IDENTIFIER.test(prefix)) throw new Error(`whereFromAbility: parameter prefix "${prefix}" must be letters, digits and underscores.`);
   if (!IDENTIFIER.test(target.alias)) throw new Error(`whereFromAbility: alias "${target.alias}" must be a plain SQL identifier.`);
   const builder = new SqlBuilder(prefix, target.alias, target.fieldMap, target.action, target.subjectType);
-  const combined = rulesToCondition<AnyAbility, string, string>(rules as never, (rule) => builder.rule(rule as unknown as RuleLike), {
-    and: (parts) => (parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`),
-    or: (parts) => (parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`),
-    empty: () => 'TRUE',
-  });
-  const filter = combined ?? 'FALSE';
+  const combined = builder.combine(rules);
+  const filter = combined;
   const guards = [...builder.guards.values()];
   const sql = guards.length === 0 ? `(${filter})` : `(${filter} AND ${guards.join(' AND ')})`;
   return { sql, params: builder.params };
@@ -154,7 +152,56 @@ class SqlBuilder {
     private readonly subjectType: string,
   ) {}
 
-  rule(rule: RuleLike): string {
+  /**
+   * The rows the rules allow: runs of consecutive rules of one effect, from the lowest precedence up, each
+   * run's conditions ORed (equalities on one column merged into `= ANY`).
+   */
+  combine(rules: readonly RuleLike[]): string {
+    const runs: { inverted: boolean; rules: RuleLike[] }[] = [];
+    for (const rule of rules) {
+      const last = runs.at(-1);
+      if (last && last.inverted === rule.inverted) last.rules.push(rule);
+      else runs.push({ inverted: rule.inverted, rules: [rule] });
+    }
+    let below = 'FALSE';
+    for (let i = runs.length - 1; i >= 0; i--) {
+      const run = runs[i]!;
+      // Runs that cannot change the answer are not written (nor their values bound).
+      if ((run.inverted && below === 'FALSE') || (!run.inverted && below === 'TRUE')) continue;
+      const any = this.anyOf(run.rules);
+      if (any === 'TRUE') below = run.inverted ? 'FALSE' : 'TRUE';
+      else if (run.inverted) below = below === 'FALSE' ? 'FALSE' : `((NOT ${any}) AND ${below})`;
+      else below = below === 'FALSE' ? any : below === 'TRUE' ? 'TRUE' : `(${any} OR ${below})`;
+    }
+    return below;
+  }
+
+  /** Whether any of the rules' conditions holds (TRUE when one has none). */
+  private anyOf(rules: readonly RuleLike[]): string {
+    const parts: string[] = [];
+    const equalities = new Map<string, { target: Resolved; values: Scalar[] }>();
+    for (const rule of rules) {
+      if (!rule.conditions) return 'TRUE';
+      const ast = this.astOf(rule);
+      const single = ast.operator === 'and' && Array.isArray(ast.value) && ast.value.length === 1 ? (ast.value[0] as AstNode) : ast;
+      if (single.operator === 'eq' && single.field !== undefined) {
+        const target = this.resolve(single.field);
+        if (target.kind === 'column') {
+          const entry = equalities.get(target.field) ?? { target, values: [] };
+          entry.values.push(this.scalar(target.field, single.value));
+          equalities.set(target.field, entry);
+          continue;
+        }
+      }
+      parts.push(this.node(ast));
+    }
+    for (const { target, values } of equalities.values()) {
+      parts.push(values.length === 1 ? this.equals(target, values[0]!) : this.within(target, values));
+    }
+    return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+  }
+
+  private astOf(rule: RuleLike): AstNode {
     this.current = rule;
     let ast: AstNode | undefined;
     try {
@@ -165,8 +212,7 @@ class SqlBuilder {
     if (!ast || typeof ast.operator !== 'string') {
       this.fail('the rule has conditions but its ability has no Mongo conditions matcher to parse them');
     }
-    const sql = this.node(ast);
-    return rule.inverted ? `(NOT ${sql})` : sql;
+    return ast;
   }
 
   private node(node: AstNode): string {
