@@ -158,4 +158,45 @@ describe('approval workflows on production deployments', () => {
     const direct = await t.ok<any>(REPLACE, { d: free, v: 2 }, m.author.token);
     expect(direct.replaceDeploymentModelVersion).toMatchObject({ revision: 2, changeRequest: null });
   }, 60_000);
+  it('a new production deployment waits AWAITING_APPROVAL, unloaded, and comes up once approved; a rejected one leaves nothing behind', async () => {
+    const policy = await t.ok<{ createApprovalPolicy: { policy: { id: string } } }>(
+      `mutation($p: ID) { createApprovalPolicy(input: { projectId: $p, actions: [DEPLOYMENT_CREATE], requiredApprovals: 2, reviewerRole: "ml-engineer" }) { policy { id } } }`,
+      { p: projectId },
+      m.admin.token,
+    );
+    const CREATE = `mutation($p: ID!, $m: ID!, $n: String!, $prod: Boolean) {
+      createDeployment(input: { projectId: $p, name: $n, modelId: $m, version: 1, production: $prod }) { id state changeRequest { id status summary } }
+    }`;
+    const asked = await t.ok<{ createDeployment: { id: string; state: string; changeRequest: { id: string; status: string; summary: string } } }>(
+      CREATE,
+      { p: projectId, m: modelId, n: 'prod-new', prod: true },
+      m.author.token,
+    );
+    expect(asked.createDeployment).toMatchObject({ state: 'AWAITING_APPROVAL', changeRequest: { status: 'PENDING', summary: expect.stringContaining('prod-new') } });
+    const infer = await fetch(`${t.url}/v2/models/prod-new/ready`, { headers: { authorization: `Bearer ${m.author.token}` } });
+    expect(infer.status).not.toBe(200);
+    // Not production: not held.
+    const staging = await t.ok<{ createDeployment: { state: string; changeRequest: null } }>(CREATE, { p: projectId, m: modelId, n: 'staging-new', prod: false }, m.author.token);
+    expect(staging.createDeployment).toMatchObject({ state: 'READY', changeRequest: null });
+
+    const requestId = asked.createDeployment.changeRequest.id;
+    for (const reviewer of [m.reviewer1, m.reviewer2]) await t.ok(REVIEW, { r: requestId, d: 'APPROVE' }, reviewer.token);
+    expect((await waitForStatus(requestId, 'APPLIED')).status).toBe('APPLIED');
+    const up = await t.ok<{ deployment: { state: string; events: { kind: string }[] } }>(`query($id: ID) { deployment(id: $id) { state events { kind } } }`, { id: asked.createDeployment.id });
+    expect(up.deployment.state).toBe('READY');
+    expect(up.deployment.events.map((e) => e.kind)).toEqual(['created', 'awaiting-approval', 'approved', 'ready']);
+    const traced = await t.ok<{ deployment: { servedByChangeRequestId: string } }>(`query { deployment(name: "prod-new", asOf: "2099-01-01T00:00:00.000Z") { servedByChangeRequestId } }`);
+    expect(traced.deployment.servedByChangeRequestId).toBe(requestId);
+
+    const refused = await t.ok<{ createDeployment: { id: string; changeRequest: { id: string } } }>(CREATE, { p: projectId, m: modelId, n: 'prod-refused', prod: true }, m.author.token);
+    await t.ok(REVIEW, { r: refused.createDeployment.changeRequest.id, d: 'REJECT', c: 'not this quarter' }, m.reviewer1.token);
+    const gone = await t.gql(`query($id: ID) { deployment(id: $id) { state } }`, { id: refused.createDeployment.id });
+    expect(gone.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const events = await t.db.dataSource.query(`SELECT kind, detail FROM deployment_events WHERE deployment_id = $1 ORDER BY at, id`, [refused.createDeployment.id]);
+    expect(events.map((e: { kind: string }) => e.kind)).toEqual(['created', 'awaiting-approval', 'not-approved']);
+    // The name is free again.
+    expect((await t.ok<{ createDeployment: { state: string } }>(CREATE, { p: projectId, m: modelId, n: 'prod-refused', prod: false }, m.author.token)).createDeployment.state).toBe('READY');
+
+    await t.ok(`mutation($id: ID!) { deleteApprovalPolicy(id: $id) { deleted } }`, { id: policy.createApprovalPolicy.policy.id }, m.admin.token);
+  }, 60_000);
 });

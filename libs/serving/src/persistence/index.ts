@@ -1,7 +1,16 @@
 import { DeploymentEntity, DeploymentEventEntity } from '../deployments/persistence/deployment.entity';
-import { ServingDeploymentEventChangeRequests1795800500000, ServingDeployments1764600000000 } from '../deployments/persistence/deployments.migrations';
+import {
+  ServingDeploymentEventChangeRequests1795800500000,
+  ServingDeployments1764600000000,
+  ServingDeploymentsAwaitingApproval1795801000000,
+} from '../deployments/persistence/deployments.migrations';
 import { servingPredictionMigrations } from '../predictions';
 
 export const servingEntities = [DeploymentEntity, DeploymentEventEntity];
 /** In order: deployments need the registry's tables; the prediction log stands alone. */
-export const servingMigrations = [ServingDeployments1764600000000, ...servingPredictionMigrations, ServingDeploymentEventChangeRequests1795800500000];
+export const servingMigrations = [
+  ServingDeployments1764600000000,
+  ...servingPredictionMigrations,
+  ServingDeploymentEventChangeRequests1795800500000,
+  ServingDeploymentsAwaitingApproval1795801000000,
+];

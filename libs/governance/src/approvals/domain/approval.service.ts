@@ -128,6 +128,7 @@ const HOUR_MS = 3600_000;
 export class ApprovalService {
   private readonly appliers = new Map<ApprovalAction, ChangeApplier>();
   private readonly policyEditAppliers = new Map<string, ChangeApplier>();
+  private readonly listeners: ((notice: ChangeRequestEventNotice) => Promise<void> | void)[] = [];
   private readonly log: Logger;
 
   constructor(
@@ -800,14 +801,20 @@ export class ApprovalService {
   }
 
   /** Hands committed events to `onEvent`, in order; a failing listener is logged, never undoes anything. */
+  /** Calls `listener` with every change request event of this process, after the one given as `onEvent`. */
+  subscribe(listener: (notice: ChangeRequestEventNotice) => Promise<void> | void): void {
+    this.listeners.push(listener);
+  }
+
   private async emit(notices: readonly ChangeRequestEventNotice[]): Promise<void> {
-    const listener = this.options.onEvent;
-    if (!listener) return;
+    const listeners = [...(this.options.onEvent ? [this.options.onEvent] : []), ...this.listeners];
     for (const notice of notices) {
-      try {
-        await listener(notice);
-      } catch (err) {
-        this.log.error({ err, changeRequest: notice.requestId, event: notice.kind }, 'change request event listener failed');
+      for (const listener of listeners) {
+        try {
+          await listener(notice);
+        } catch (err) {
+          this.log.error({ err, changeRequest: notice.requestId, event: notice.kind }, 'change request event listener failed');
+        }
       }
     }
   }

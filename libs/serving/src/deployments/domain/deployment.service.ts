@@ -77,6 +77,32 @@ export class DeploymentService {
         return { deploymentId: deployment.id, revision: deployment.revision, modelVersionId: deployment.modelVersionId };
       },
     });
+    this.approvals?.registerApplier(ApprovalAction.DEPLOYMENT_CREATE, {
+      checkPrecondition: async (request) => {
+        const still = await this.stillAt(request.targetId, request.precondition);
+        if (!still.ok) return still;
+        const deployment = await this.reload(String(request.targetId));
+        return deployment.state === 'AWAITING_APPROVAL' ? { ok: true } : { ok: false, reason: `the deployment is ${deployment.state}, no longer awaiting approval` };
+      },
+      apply: async (request, actingAs) => {
+        const deployment = await this.reload(String(request.targetId));
+        // The author must still be allowed to create it, with their roles as they are now.
+        assertCan(actingAs.author.ability, 'create', 'Deployment', { ...deployment });
+        await this.db.transaction(async (tx) => {
+          await tx.getRepository(DeploymentEntity).update({ id: deployment.id }, { state: 'PENDING', updatedAt: new Date() });
+          await this.event(tx, deployment.id, 'approved', null, null, deployment.modelVersionId, `by ${actingAs.approverIds.length} reviewer(s)`, request.id);
+        });
+        await this.bringUp(deployment.id, actingAs.authorId, request.id);
+        const ready = await this.reload(deployment.id);
+        return { deploymentId: ready.id, state: ready.state };
+      },
+    });
+    // A creation that is rejected, expires, is cancelled or goes stale leaves no deployment behind.
+    this.approvals?.subscribe(async (notice) => {
+      if (notice.action !== ApprovalAction.DEPLOYMENT_CREATE || !notice.targetId) return;
+      if (!['rejected', 'expired', 'cancelled', 'stale', 'failed'].includes(notice.kind)) return;
+      await this.closeUnapproved(notice.targetId, `the change request was ${notice.kind}${notice.detail ? `: ${notice.detail}` : ''}`, notice.requestId);
+    });
     this.approvals?.registerApplier(ApprovalAction.DEPLOYMENT_DELETE, {
       checkPrecondition: (request) => this.stillAt(request.targetId, request.precondition),
       apply: async (request, actingAs) => {
@@ -189,8 +215,15 @@ export class DeploymentService {
   /**
    * Creates a deployment and, unless `wait` is false, returns once it is READY
    * or FAILED. A FAILED deployment is returned, not thrown: it exists and says why.
+   * A production deployment an approval policy covers (`deployment.create`) is
+   * stored AWAITING_APPROVAL, unloaded, with its change request: see `createOrRequest`.
    */
   async create(caller: Caller, input: CreateDeploymentInput, wait = true): Promise<DeploymentEntity> {
+    return (await this.createOrRequest(caller, input, wait)).deployment;
+  }
+
+  /** `create`, with the change request when the creation waits for approval. */
+  async createOrRequest(caller: Caller, input: CreateDeploymentInput, wait = true): Promise<DeploymentChange> {
     if (!isUuid(input.projectId)) throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, `"${input.projectId}" is not a project id (a UUID).`);
     const name = validateDeploymentName(input.name);
     const settings = validateSettings(input);
@@ -222,6 +255,8 @@ export class DeploymentService {
     // Fail early when no plugin serves the format, before anything is stored.
     this.backend.choosePlugin(version.format, input.plugin ?? null);
 
+    const production = input.production ?? false;
+    const held = production && this.approvals ? (await this.approvals.requirementFor({ action: ApprovalAction.DEPLOYMENT_CREATE, projectId: input.projectId, production })) !== null : false;
     let deployment: DeploymentEntity;
     try {
       deployment = await this.db.transaction(async (tx) => {
@@ -231,7 +266,7 @@ export class DeploymentService {
           modelId: version.modelId,
           modelVersionId: version.id,
           sourceAlias: input.alias ?? null,
-          state: 'PENDING',
+          state: held ? 'AWAITING_APPROVAL' : 'PENDING',
           failure: null,
           requestedPlugin: input.plugin ?? null,
           pluginName: null,
@@ -263,17 +298,57 @@ export class DeploymentService {
       throw err;
     }
     this.routes.set(await this.routeFor(deployment));
+    if (held) return { deployment, changeRequest: await this.requestCreation(caller, deployment, version.version) };
     const rollout = this.bringUp(deployment.id, caller.principal.userId);
     if (!wait) {
       rollout.catch((err: unknown) => this.logger.error({ err, deployment: name }, 'deployment rollout failed unexpectedly'));
-      return deployment;
+      return { deployment, changeRequest: null };
     }
     await rollout;
-    return this.reload(deployment.id);
+    return { deployment: await this.reload(deployment.id), changeRequest: null };
+  }
+
+  /** The change request for a deployment stored AWAITING_APPROVAL; if it cannot be made, the deployment goes. */
+  private async requestCreation(caller: Caller, deployment: DeploymentEntity, version: number): Promise<ChangeRequestEntity> {
+    try {
+      const gate = await this.approvals!.gate(caller, {
+        action: ApprovalAction.DEPLOYMENT_CREATE,
+        projectId: deployment.projectId,
+        production: true,
+        targetType: 'Deployment',
+        targetId: deployment.id,
+        payload: { deploymentId: deployment.id },
+        precondition: { deploymentRevision: deployment.revision },
+        summary: `Create production deployment "${deployment.name}" serving version ${version}.`,
+      });
+      if (!gate.required) throw new Error('the approval policy covering this creation was removed meanwhile; create the deployment again');
+      await this.db.transaction((tx) => this.event(tx, deployment.id, 'awaiting-approval', caller.principal.userId, null, deployment.modelVersionId, `change request ${gate.request.id}`, gate.request.id));
+      return gate.request;
+    } catch (err) {
+      await this.closeUnapproved(deployment.id, `the change request could not be made: ${reasonOf(err)}`);
+      throw err;
+    }
+  }
+
+  /** A deployment that waited for approval in vain is deleted (its name is free again), with the reason in its timeline. */
+  private async closeUnapproved(deploymentId: string, reason: string, changeRequestId: string | null = null): Promise<void> {
+    const closed = await this.db.transaction(async (tx) => {
+      const result = await tx
+        .getRepository(DeploymentEntity)
+        .createQueryBuilder()
+        .update()
+        .set({ deletedAt: new Date(), updatedAt: new Date() })
+        .where(`id = :id AND state = 'AWAITING_APPROVAL' AND deleted_at IS NULL`, { id: deploymentId })
+        .execute();
+      if (!result.affected) return false;
+      await this.event(tx, deploymentId, 'not-approved', null, null, null, reason, changeRequestId);
+      return true;
+    });
+    if (closed) this.routes.delete((await this.reload(deploymentId)).name);
   }
 
   /** Loads a deployment's current version and routes traffic to it (first start, or after a server restart). */
-  private async bringUp(deploymentId: string, actorId: string | null): Promise<void> {
+  private async bringUp(deploymentId: string, actorId: string | null, changeRequestId: string | null = null): Promise<void> {
     if (this.rollouts.has(deploymentId)) return;
     this.rollouts.add(deploymentId);
     try {
@@ -282,12 +357,14 @@ export class DeploymentService {
       deployment = await this.reload(deploymentId);
       try {
         const placed = await this.place(deployment, deployment.modelVersionId);
+        // After a restart the version is the one an earlier change put into service: keep naming its approval.
+        const approvedBy = changeRequestId ?? (await this.servingEvent(deploymentId, deployment.modelVersionId, new Date()))?.changeRequestId ?? null;
         await this.db.transaction(async (tx) => {
           await tx.getRepository(DeploymentEntity).update(
             { id: deploymentId },
             { state: 'READY', failure: null, pluginName: placed.pluginName, modelKey: placed.modelKey, readyAt: new Date(), updatedAt: new Date() },
           );
-          await this.event(tx, deploymentId, 'ready', actorId, null, deployment.modelVersionId, `on plugin ${placed.pluginName}`);
+          await this.event(tx, deploymentId, 'ready', actorId, null, deployment.modelVersionId, `on plugin ${placed.pluginName}`, approvedBy);
         });
         this.routes.set(await this.routeFor(await this.reload(deploymentId), placed));
         this.logger.info({ deployment: deployment.name, plugin: placed.pluginName, key: placed.modelKey }, 'deployment ready');
@@ -332,6 +409,12 @@ export class DeploymentService {
   async replaceModelVersion(caller: Caller, input: ReplaceModelVersionInput, options: { approved?: boolean; changeRequestId?: string } = {}): Promise<DeploymentChange> {
     const deployment = await this.get(caller, input.deploymentId);
     assertCan(caller.ability, 'update', 'Deployment', { ...deployment });
+    if (deployment.state === 'AWAITING_APPROVAL') {
+      throw new DeploymentError(
+        DeploymentErrorCode.DEPLOYMENT_NOT_READY,
+        `Deployment "${deployment.name}" waits for the approval of its creation; its version can change once it is approved (or cancel the change request and create it again).`,
+      );
+    }
     const version = await this.registry.resolveVersion(caller, deployment.modelId, { version: input.version, alias: input.alias });
     servingSignature(version.signature, `Version ${version.version}`);
     if (version.id === deployment.modelVersionId && deployment.state === 'READY') return { deployment, changeRequest: null };
@@ -465,7 +548,7 @@ export class DeploymentService {
   async restoreAll(): Promise<void> {
     const live = await this.db.getRepository(DeploymentEntity).createQueryBuilder('d').where('d.deleted_at IS NULL').getMany();
     for (const deployment of live) this.routes.set(await this.routeFor(deployment));
-    await Promise.all(live.map((d) => this.bringUp(d.id, null)));
+    await Promise.all(live.filter((d) => d.state !== 'AWAITING_APPROVAL').map((d) => this.bringUp(d.id, null)));
     if (live.length > 0) this.logger.info({ deployments: live.length }, 'deployments restored');
   }
 

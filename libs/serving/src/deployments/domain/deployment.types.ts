@@ -2,7 +2,8 @@ import type { SignatureSpec, TensorSpec } from '@modelport/plugin-sdk';
 import type { Signature } from '@modelport/registry';
 import { DeploymentError, DeploymentErrorCode } from './deployment.errors';
 
-export const DEPLOYMENT_STATES = ['PENDING', 'LOADING', 'READY', 'FAILED'] as const;
+/** AWAITING_APPROVAL: a production deployment whose creation waits for its change request (nothing is loaded). */
+export const DEPLOYMENT_STATES = ['AWAITING_APPROVAL', 'PENDING', 'LOADING', 'READY', 'FAILED'] as const;
 export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];
 
 export const PAYLOAD_LOGGING = ['full', 'sampled', 'none'] as const;

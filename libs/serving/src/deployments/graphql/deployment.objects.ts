@@ -5,12 +5,13 @@ import type { DeploymentEntity, DeploymentEventEntity } from '../persistence/dep
 import type { DeploymentChange } from '../domain/deployment.service';
 
 export enum DeploymentStateValue {
+  AWAITING_APPROVAL = 'AWAITING_APPROVAL',
   PENDING = 'PENDING',
   LOADING = 'LOADING',
   READY = 'READY',
   FAILED = 'FAILED',
 }
-registerEnumType(DeploymentStateValue, { name: 'DeploymentState', description: 'PENDING → LOADING → READY, or FAILED with the reason.' });
+registerEnumType(DeploymentStateValue, { name: 'DeploymentState', description: 'PENDING → LOADING → READY, or FAILED with the reason; AWAITING_APPROVAL first for a production deployment an approval policy covers.' });
 
 export enum PayloadLoggingValue {
   FULL = 'full',

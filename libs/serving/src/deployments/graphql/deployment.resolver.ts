@@ -52,13 +52,14 @@ export class DeploymentResolver {
   }
 
   @Mutation(() => DeploymentObject, {
-    description: 'Serves a model version (or the version an alias names) in one step: load it on a plugin, wait for it, route traffic.',
+    description:
+      'Serves a model version (or the version an alias names) in one step: load it on a plugin, wait for it, route traffic. A production deployment covered by an approval policy (DEPLOYMENT_CREATE) is stored AWAITING_APPROVAL with a change request instead, and comes up once approved.',
   })
   @Can('create', 'Deployment')
   async createDeployment(@CurrentCaller() caller: Caller, @Args('input') input: CreateDeploymentInput): Promise<DeploymentObject> {
     const { wait, runtimeConfig, ...rest } = input;
     const settings = runtimeConfig ? Object.fromEntries(runtimeConfig.map((s) => [s.key, s.value])) : null;
-    return DeploymentObject.from(await this.service.create(caller, { ...rest, runtimeConfig: settings }, wait !== false));
+    return fromChange(await this.service.createOrRequest(caller, { ...rest, runtimeConfig: settings }, wait !== false));
   }
 
   @Mutation(() => DeploymentObject, {

@@ -65,3 +65,19 @@ export class ServingDeploymentEventChangeRequests1795800500000 implements Migrat
     await q.query(`ALTER TABLE deployment_events DROP COLUMN change_request_id`);
   }
 }
+
+/** A production deployment whose creation an approval policy covers exists, unloaded, as AWAITING_APPROVAL. */
+export class ServingDeploymentsAwaitingApproval1795801000000 implements MigrationInterface {
+  name = 'ServingDeploymentsAwaitingApproval1795801000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE deployments DROP CONSTRAINT deployments_state_check`);
+    await q.query(`ALTER TABLE deployments ADD CONSTRAINT deployments_state_check CHECK (state IN ('AWAITING_APPROVAL', 'PENDING', 'LOADING', 'READY', 'FAILED'))`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`UPDATE deployments SET state = 'FAILED', failure = 'never approved' WHERE state = 'AWAITING_APPROVAL'`);
+    await q.query(`ALTER TABLE deployments DROP CONSTRAINT deployments_state_check`);
+    await q.query(`ALTER TABLE deployments ADD CONSTRAINT deployments_state_check CHECK (state IN ('PENDING', 'LOADING', 'READY', 'FAILED'))`);
+  }
+}
