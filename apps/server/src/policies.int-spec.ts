@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { linearRegressionModel } from '@modelport/sample-models';
 import { createMember, createModel, createProject, uploadAndRegister } from './testing/fixtures';
+import { startServerProcess } from './testing/server-process';
 import { startTestServer, type GraphqlResponse, type TestServer } from './testing/test-server';
 
 /**
@@ -120,6 +121,21 @@ describe('policies as data, enforced on every path', () => {
     expect(await names(m.viewer.token)).toContain('fraud-live');
   });
 
+  it('a policy change made on one server applies on the next request of another replica', async () => {
+    const replica = await startServerProcess({ MODELPORT_PLUGINS: 'none' }, { database: t.db });
+    try {
+      const MODELS = `query($p: ID) { models(first: 10, filter: { projectId: $p }) { nodes { name } } }`;
+      const seen = async () => (await replica.ok<{ models: { nodes: { name: string }[] } }>(MODELS, { p: projectId }, m.scientist.token)).models.nodes.map((n) => n.name);
+      expect(await seen()).toEqual(['scorer']);
+      const hide = await createRule({ role: 'DATA_SCIENTIST', projectId, effect: 'cannot', actions: ['read'], subject: 'Model', conditionsJson: '{"name": "scorer"}' });
+      expect(await seen()).toEqual([]);
+      await t.ok(DELETE_RULE, { id: hide });
+      expect(await seen()).toEqual(['scorer']);
+    } finally {
+      await replica.close();
+    }
+  }, 90_000);
+
   it('the V2 gateway applies a policy change on the next prediction', async () => {
     expect((await infer(t, 'fraud-canary', m.scientist.token)).status).toBe(200);
     const block = await createRule({
@@ -174,6 +190,13 @@ describe('policies as data, enforced on every path', () => {
     // Every edit and every refusal is in the audit trail.
     const audit = await t.db.dataSource.query(`SELECT action, outcome FROM audit_events WHERE action IN ('createPolicyRule', 'deletePolicyRule') ORDER BY seq`);
     expect(audit.map((a: { outcome: string }) => a.outcome)).toEqual(expect.arrayContaining(['ok', 'denied']));
+    // The applied edits carry the rule before and after.
+    const id = tighten.createPolicyRule.rule.id;
+    const changes = await t.db.dataSource.query(`SELECT action, actor_id, project_id, before, after FROM audit_events WHERE resource_type = 'PolicyRule' AND resource_id = $1 ORDER BY seq`, [id]);
+    expect(changes).toEqual([
+      { action: 'policyRule.created', actor_id: m.owner.userId, project_id: projectId, before: null, after: expect.objectContaining({ id, effect: 'cannot', subject: 'Model' }) },
+      { action: 'policyRule.deleted', actor_id: m.owner.userId, project_id: projectId, before: expect.objectContaining({ id, effect: 'cannot' }), after: null },
+    ]);
   });
 
   it('puts rule edits behind approval when a policy.edit approval policy covers the project, stale when the rule changed meanwhile', async () => {

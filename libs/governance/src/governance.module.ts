@@ -40,8 +40,8 @@ import { PoliciesResolver } from './graphql/policies.resolver';
     },
     {
       provide: PolicyRuleEditing,
-      inject: [PolicyService, ApprovalService],
-      useFactory: (policies: PolicyService, approvals: ApprovalService) => new PolicyRuleEditing(policies, approvals),
+      inject: [PolicyService, ApprovalService, { token: AUDIT_SINK, optional: true }],
+      useFactory: (policies: PolicyService, approvals: ApprovalService, audit?: AuditSink) => new PolicyRuleEditing(policies, approvals, audit ?? null),
     },
     {
       provide: GroupService,

@@ -26,8 +26,10 @@ export interface ServerProcess extends ApiClient {
  * database and artifact directory, with free HTTP and gRPC ports. Plugins it
  * launches are processes of their own.
  */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const db = await createTestDatabase(modelportSchema);
+export async function startServerProcess(env: Record<string, string> = {}, options: { readonly database?: TestDatabase } = {}): Promise<ServerProcess> {
+  // With `database`, a second replica of a server already running on it (the database is left to its owner).
+  const db = options.database ?? (await createTestDatabase(modelportSchema));
+  const dropDatabase = () => (options.database ? Promise.resolve() : db.drop());
   const dataDir = mkdtempSync(join(tmpdir(), 'modelport-proc-'));
   const adminToken = `mpt_test_${randomBytes(24).toString('hex')}`;
   const inherited = environmentWithoutSettings();
@@ -69,7 +71,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   }
   if (!url || !grpcAddress) {
     child.kill('SIGKILL');
-    await db.drop();
+    await dropDatabase();
     rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`the server process did not start:\n${stderr}\n${stdout}`);
   }
@@ -88,7 +90,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     close: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
-      await db.drop();
+      await dropDatabase();
       rmSync(dataDir, { recursive: true, force: true });
       return code;
     },

@@ -2,6 +2,8 @@ import { ApprovalAction } from '../../approvals/domain/approval.types';
 import type { ApprovalService } from '../../approvals/domain/approval.service';
 import type { ChangeRequestEntity } from '../../approvals/persistence/change-request.entity';
 import type { Caller } from '../../domain/identity.service';
+import type { Principal } from '../../domain/principal';
+import type { AuditSink } from '../../graphql/audit.interceptor';
 import type { PolicyService } from './policy.service';
 import { PolicyError, PolicyErrorCode } from './policy.errors';
 import type { PolicyRule, PolicyRuleInput, ValidPolicyRule } from './policy-rules';
@@ -29,6 +31,7 @@ export class PolicyRuleEditing {
   constructor(
     private readonly policies: PolicyService,
     private readonly approvals: ApprovalService | null,
+    private readonly audit: AuditSink | null = null,
   ) {
     approvals?.registerPolicyEditApplier(TARGET, {
       checkPrecondition: async (request) => {
@@ -44,9 +47,10 @@ export class PolicyRuleEditing {
       apply: async (request, actingAs) => {
         const payload = request.payload as Payload;
         const author = actingAs.author.principal;
-        if (payload.op === 'create') return { ruleId: (await this.policies.createRule(author, payload.rule)).id };
-        if (payload.op === 'update') return { ruleId: (await this.policies.updateRule(author, payload.ruleId, payload.patch)).id };
-        await this.policies.deleteRule(author, payload.ruleId);
+        const via = { changeRequestId: request.id, approverIds: [...actingAs.approverIds] };
+        if (payload.op === 'create') return { ruleId: (await this.createNow(author, payload.rule, via)).id };
+        if (payload.op === 'update') return { ruleId: (await this.updateNow(author, payload.ruleId, payload.patch, via)).id };
+        await this.deleteNow(author, payload.ruleId, via);
         return { deletedRuleId: payload.ruleId };
       },
     });
@@ -57,7 +61,7 @@ export class PolicyRuleEditing {
     this.policies.assertMayEdit(caller.principal, rule);
     const gated = await this.gate(caller, rule.projectId, null, { op: 'create', rule: input }, {}, `Add access rule: ${describe(rule)}`);
     if (gated) return gated;
-    return { rule: await this.policies.createRule(caller.principal, input), deleted: null, request: null };
+    return { rule: await this.createNow(caller.principal, input), deleted: null, request: null };
   }
 
   async update(caller: Caller, id: string, patch: Partial<PolicyRuleInput>): Promise<PolicyRuleEdit> {
@@ -74,7 +78,7 @@ export class PolicyRuleEditing {
       `Change access rule ${id}: ${describe(existing)} → ${describe(merged)}`,
     );
     if (gated) return gated;
-    return { rule: await this.policies.updateRule(caller.principal, id, patch), deleted: null, request: null };
+    return { rule: await this.updateNow(caller.principal, id, patch), deleted: null, request: null };
   }
 
   async delete(caller: Caller, id: string): Promise<PolicyRuleEdit> {
@@ -82,8 +86,43 @@ export class PolicyRuleEditing {
     this.policies.assertMayEdit(caller.principal, existing);
     const gated = await this.gate(caller, existing.projectId, id, { op: 'delete', ruleId: id }, { updatedAt: existing.updatedAt.toISOString() }, `Remove access rule ${id}: ${describe(existing)}`);
     if (gated) return gated;
-    await this.policies.deleteRule(caller.principal, id);
+    await this.deleteNow(caller.principal, id);
     return { rule: null, deleted: true, request: null };
+  }
+
+  // Each applied edit goes to the audit trail with the rule before and after.
+  private async createNow(actor: Principal, input: PolicyRuleInput, via?: Record<string, unknown>): Promise<PolicyRule> {
+    const rule = await this.policies.createRule(actor, input);
+    await this.record(actor, 'policyRule.created', rule.id, rule.projectId, null, rule, via);
+    return rule;
+  }
+
+  private async updateNow(actor: Principal, id: string, patch: Partial<PolicyRuleInput>, via?: Record<string, unknown>): Promise<PolicyRule> {
+    const before = await this.policies.findRule(id);
+    const rule = await this.policies.updateRule(actor, id, patch);
+    await this.record(actor, 'policyRule.updated', id, rule.projectId, before, rule, via);
+    return rule;
+  }
+
+  private async deleteNow(actor: Principal, id: string, via?: Record<string, unknown>): Promise<void> {
+    const before = await this.policies.findRule(id);
+    await this.policies.deleteRule(actor, id);
+    await this.record(actor, 'policyRule.deleted', id, before?.projectId ?? null, before, null, via);
+  }
+
+  private async record(actor: Principal, action: string, id: string, projectId: string | null, before: unknown, after: unknown, via?: Record<string, unknown>): Promise<void> {
+    await this.audit?.append({
+      actorId: actor.userId,
+      actorName: actor.userName,
+      action,
+      resourceType: 'PolicyRule',
+      resourceId: id,
+      projectId,
+      outcome: 'ok',
+      before,
+      after,
+      details: via ?? null,
+    });
   }
 
   /** A rule the caller may see; rules of projects it is not a member of are reported as not found. */
