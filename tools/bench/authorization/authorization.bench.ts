@@ -23,6 +23,7 @@ import { createLogger } from '@modelport/observability';
 import { describeOutputMismatch, loadExpectedCases, readExpectedFile, sampleModelPath } from '@modelport/sample-models';
 import { createEmptyDatabase } from '@modelport/testing';
 import { jsonPoster, type JsonPoster } from '../serving/load-generator';
+import { cleanupsOnExit } from '../shared/cleanups';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,22 +66,7 @@ const print = (line = '') => process.stdout.write(`${line}\n`);
 // ---------- processes ----------
 
 /** What to undo at the end (server, database, temp dir, connections), newest first: run once, also on Ctrl-C. */
-const cleanups: (() => Promise<void>)[] = [];
-let cleaning: Promise<void> | undefined;
-let interrupted = false;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => process.stderr.write(`cleanup: ${String(err)}\n`));
-  })();
-  return cleaning;
-}
-
-process.once('SIGINT', () => {
-  interrupted = true;
-  process.stderr.write('interrupted: stopping the server and dropping the benchmark database\n');
-  void cleanup().finally(() => process.exit(130));
-});
+const cleanups = cleanupsOnExit('stopping the server and dropping the benchmark database');
 
 interface Server {
   readonly url: string;
@@ -637,13 +623,13 @@ async function main(): Promise<void> {
     print();
     print(`total ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
   } finally {
-    await cleanup();
+    await cleanups.run();
   }
 }
 
 main().catch(async (err: unknown) => {
-  await cleanup();
-  if (interrupted) return; // the SIGINT handler exits
+  await cleanups.run();
+  if (cleanups.interrupted) return; // the SIGINT handler exits
   process.stderr.write(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

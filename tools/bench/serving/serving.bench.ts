@@ -14,6 +14,7 @@ import { describeOutputMismatch, loadExpectedCases, readExpectedFile, sampleMode
 import { type CpuUse, startCpuMeter } from './cpu-meter';
 import { addResult, closedLoop, emptyResult, jsonPoster, type LoadResult, percentile, type Send } from './load-generator';
 import { SESSION_OPTIONS } from './session-options';
+import { cleanupsOnExit } from '../shared/cleanups';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,22 +56,7 @@ const FEATURES_F32 = Float32Array.from(FEATURES.data as number[]);
 // ---------- processes ----------
 
 /** What to undo at the end (servers, database, temp dirs), newest first: run once, also on Ctrl-C. */
-const cleanups: (() => Promise<void>)[] = [];
-let cleaning: Promise<void> | undefined;
-let interrupted = false;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => process.stderr.write(`cleanup: ${String(err)}\n`));
-  })();
-  return cleaning;
-}
-
-process.once('SIGINT', () => {
-  interrupted = true;
-  process.stderr.write('interrupted: stopping the servers and dropping the benchmark database\n');
-  void cleanup().finally(() => process.exit(130));
-});
+const cleanups = cleanupsOnExit('stopping the servers and dropping the benchmark database');
 
 interface Proc {
   readonly pid: number;
@@ -852,7 +838,7 @@ async function main(): Promise<void> {
       print(`results written to ${args.out}`);
     }
   } finally {
-    await cleanup();
+    await cleanups.run();
   }
 }
 
@@ -966,8 +952,8 @@ function whatLimitsIt(results: Stats[]): string[] {
 }
 
 main().catch(async (err: unknown) => {
-  await cleanup();
-  if (interrupted) return; // the SIGINT handler exits
+  await cleanups.run();
+  if (cleanups.interrupted) return; // the SIGINT handler exits
   process.stderr.write(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -2,8 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@modelport/database';
-import { isModelportError, type ModelportError } from '@modelport/errors';
-import { createTestDatabase, type TestDatabase } from '@modelport/testing';
+import { createTestDatabase, type TestDatabase, caught } from '@modelport/testing';
 import { GENESIS_HASH, hashEvent } from './audit-event';
 import { verifyExport } from './audit-export';
 import { verifyExportedCheckpoint } from './audit-signing';
@@ -29,16 +28,6 @@ function event(i: number, overrides: Partial<AuditEventInput> = {}): AuditEventI
     details: { note: `event ${i}` },
     ...overrides,
   };
-}
-
-async function caught(promise: Promise<unknown>): Promise<ModelportError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isModelportError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelportError, nothing was thrown');
 }
 
 /** Collects what is written, accepting at most 64 bytes before asking the writer to wait for 'drain'. */

@@ -1,6 +1,5 @@
-import { isModelportError, type ModelportError } from '@modelport/errors';
 import { silentLogger } from '@modelport/observability';
-import { createTestDatabase, type TestDatabase } from '@modelport/testing';
+import { createTestDatabase, type TestDatabase, caught } from '@modelport/testing';
 import { approvalEntities, approvalMigrations, ApprovalAction, ApprovalErrorCode, ApprovalService, type GateInput } from '../approvals';
 import { defineAbilityFor } from '../domain/ability';
 import type { Caller } from '../domain/identity.service';
@@ -14,16 +13,6 @@ import { GroupService } from './domain/group.service';
 import { groupEntities, groupMigrations, GroupEntity } from './persistence';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
-
-async function caught(promise: Promise<unknown>): Promise<ModelportError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isModelportError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelportError, nothing was thrown');
-}
 
 describe('GroupService against PostgreSQL', () => {
   let db: TestDatabase;

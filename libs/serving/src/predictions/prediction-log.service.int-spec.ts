@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { testServices } from '@modelport/config';
-import { isModelportError, type ModelportError } from '@modelport/errors';
 import { silentLogger } from '@modelport/observability';
 import { createJobQueue, type JobQueue } from '@modelport/queue';
-import { createTestDatabase, type TestDatabase } from '@modelport/testing';
+import { createTestDatabase, type TestDatabase, caught } from '@modelport/testing';
 import { newPredictionId } from './prediction-id';
 import { servingPredictionMigrations } from './prediction-log.migrations';
 import { PredictionLogService } from './prediction-log.service';
@@ -46,16 +45,6 @@ function row(deploymentId: string, receivedAt: number, overrides: Partial<Predic
     parameters: { priority: 1 },
     ...overrides,
   };
-}
-
-async function caught(promise: Promise<unknown>): Promise<ModelportError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isModelportError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelportError, nothing was thrown');
 }
 
 describe('PredictionLogService against PostgreSQL', () => {

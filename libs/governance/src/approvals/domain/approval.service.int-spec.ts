@@ -1,8 +1,8 @@
+import type { ModelportError } from '@modelport/errors';
 import { randomUUID } from 'node:crypto';
-import { isModelportError, type ModelportError } from '@modelport/errors';
 import { silentLogger } from '@modelport/observability';
 import { createJobQueue, type JobOptions, type JobQueue } from '@modelport/queue';
-import { createTestDatabase, sleep, type TestDatabase } from '@modelport/testing';
+import { createTestDatabase, sleep, type TestDatabase, caught } from '@modelport/testing';
 import { defineAbilityFor } from '../../domain/ability';
 import type { Caller, Clock } from '../../domain/identity.service';
 import type { Principal } from '../../domain/principal';
@@ -45,16 +45,6 @@ class RecordingApplier implements ChangeApplier {
     this.applied.push({ request, actingAs });
     return this.outcome(request);
   }
-}
-
-async function caught(promise: Promise<unknown>): Promise<ModelportError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isModelportError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelportError, nothing was thrown');
 }
 
 describe('ApprovalService against PostgreSQL', () => {

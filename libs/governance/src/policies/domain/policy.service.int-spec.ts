@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { permittedFieldsOf } from '@casl/ability/extra';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { isModelportError, type ModelportError } from '@modelport/errors';
 import { capturingLogger, silentLogger } from '@modelport/observability';
-import { createTestDatabase, type TestDatabase } from '@modelport/testing';
+import { createTestDatabase, type TestDatabase, caught } from '@modelport/testing';
 import { asSubject, defineAbilityFor, type Action, type SubjectType } from '../../domain/ability';
 import type { Principal } from '../../domain/principal';
 import { PROJECT_ROLES, type ProjectRole } from '../../domain/roles';
@@ -40,16 +39,6 @@ const SUBJECTS: readonly Exclude<SubjectType, 'all'>[] = [
   'Prediction',
   'Plugin',
 ];
-
-async function caught(promise: Promise<unknown>): Promise<ModelportError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isModelportError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelportError, nothing was thrown');
-}
 
 describe('PolicyService against PostgreSQL', () => {
   let db: TestDatabase;
