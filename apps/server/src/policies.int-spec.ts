@@ -339,6 +339,34 @@ describe('policies as data, enforced on every path', () => {
       expectError(await t.gql(CREATE_DEPLOYMENT, { p: projectId, m: modelId, n: 'viewer-deploy', prod: false }, viewerDeploy), 'FORBIDDEN');
     });
 
+    it('the V2 gateway refuses a revoked token, a removed member and an expired token on the next request, despite its cache', async () => {
+      const revocable = await token(m.engineer, ['predict']);
+      expect((await infer(t, 'fraud-canary', revocable)).status).toBe(200);
+      const { apiTokens } = await t.ok<{ apiTokens: { id: string; name: string; revokedAt: string | null }[] }>(`{ apiTokens { id name revokedAt } }`, {}, m.engineer.token);
+      const record = apiTokens.find((a) => a.name === 'scoped' && a.revokedAt === null)!;
+      await t.ok(`mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }`, { id: record.id }, m.engineer.token);
+      const revoked = await infer(t, 'fraud-canary', revocable);
+      expect(revoked.status).toBe(401);
+      expect(String(revoked.body['error'])).toMatch(/was revoked at/);
+
+      const leaving = await createMember(t, projectId, 'fraud-leaver', 'DATA_SCIENTIST');
+      expect((await infer(t, 'fraud-canary', leaving.token)).status).toBe(200);
+      await t.ok(`mutation($p: ID!, $u: ID!) { removeProjectMember(input: { projectId: $p, userId: $u }) }`, { p: projectId, u: leaving.userId });
+      expect((await infer(t, 'fraud-canary', leaving.token)).status).toBe(404);
+
+      const soon = new Date(Date.now() + 1500).toISOString();
+      const shortLived = await t.ok<{ createApiToken: { token: string } }>(
+        `mutation($at: DateTime) { createApiToken(input: { name: "short", expiresAt: $at }) { token } }`,
+        { at: soon },
+        m.engineer.token,
+      );
+      expect((await infer(t, 'fraud-canary', shortLived.createApiToken.token)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, Date.parse(soon) - Date.now() + 100));
+      const expired = await infer(t, 'fraud-canary', shortLived.createApiToken.token);
+      expect(expired.status).toBe(401);
+      expect(String(expired.body['error'])).toMatch(/expired at/);
+    });
+
     it('refuses a sign-in JWT when no identity provider is configured, saying to use an API token', async () => {
       const jwtLike = ['eyJhbGciOiJFZERTQSJ9', 'eyJzdWIiOiJ4In0', 'c2lnbmF0dXJl'].join('.');
       const res = await t.gql(`{ me { id } }`, {}, jwtLike);

@@ -6,7 +6,7 @@ import type { Principal } from '../domain/principal';
 import { MembershipEntity, UserEntity } from '../persistence';
 import { jwtSignInNotConfigured } from '../identity/domain/identity.errors';
 import { credentialKind, type JwtAuthenticator } from '../identity/domain/jwt-authenticator';
-import type { PolicyService } from '../policies/domain/policy.service';
+import type { PolicyService, PolicyVersions } from '../policies/domain/policy.service';
 import { effectiveMemberships, type GroupProjectRole } from '../groups/domain/effective-memberships';
 
 /** Where the roles of a user's groups come from (`SqlGroupDirectory` over the groups tables). */
@@ -48,14 +48,22 @@ export class AccessService {
     return this.callerOf(await this.principal(bearer));
   }
 
-  /** The caller of a principal already resolved, with its ability under the current policies. */
-  async callerOf(principal: Principal): Promise<Caller> {
-    return { principal, ability: await this.abilityFor(principal) };
+  /** The caller of a principal already resolved, with its ability under the current policies (or under `versions`, just read). */
+  async callerOf(principal: Principal, versions?: PolicyVersions): Promise<Caller> {
+    return { principal, ability: await this.abilityFor(principal, versions) };
   }
 
   /** The principal's CASL ability under the current policy version (one tiny read; rebuilt only when it moved). */
-  async abilityFor(principal: Principal): Promise<AppAbility> {
-    return this.policies.abilityFor(principal);
+  async abilityFor(principal: Principal, versions?: PolicyVersions): Promise<AppAbility> {
+    return this.policies.abilityFor(principal, versions);
+  }
+
+  /**
+   * The policy and identity versions, in one shared read. A cache of who a credential is stays good while
+   * the identity version does not move (a revocation, a membership or group change moves it).
+   */
+  async versions(): Promise<PolicyVersions> {
+    return this.policies.currentVersions();
   }
 
   /**

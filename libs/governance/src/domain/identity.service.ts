@@ -61,6 +61,7 @@ export class IdentityService {
       tokenId: row.id,
       memberships: new Map(memberships.map((m) => [m.projectId, m.role])),
       scopes: row.scopes.filter(isTokenScope),
+      expiresAt: row.expiresAt,
     };
   }
 

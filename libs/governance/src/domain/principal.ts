@@ -17,4 +17,6 @@ export interface Principal {
   readonly scopes?: readonly TokenScope[] | null;
   /** The names of the groups the user belongs to (stored ones, and those a sign-in token lists). */
   readonly groups?: readonly string[];
+  /** When the credential stops being valid (a token's expiry, a JWT's exp); absent or null: no expiry. */
+  readonly expiresAt?: Date | null;
 }

@@ -6,6 +6,7 @@ export {
   type PolicyExplanation,
   type PolicyRuleFilter,
   type PolicyServiceOptions,
+  type PolicyVersions,
   type RuleSource,
 } from './domain/policy.service';
 export {

@@ -68,7 +68,7 @@ export interface InferAnswer {
  * prediction with its receipt, successful or not.
  */
 export class GatewayService {
-  private readonly callers = new Map<string, { principal: Principal; until: number }>();
+  private readonly callers = new Map<string, { principal: Principal; identityVersion: number; until: number }>();
   private readonly maxCachedCallers = 10_000;
   private audit: AuditSink | null = null;
 
@@ -123,13 +123,15 @@ export class GatewayService {
     const now = Date.now();
     const hit = this.callers.get(token);
     try {
-      if (hit && hit.until > now) return await this.access.callerOf(hit.principal);
+      // One shared read per request: the policy version (the ability is rebuilt when it moved) and the identity
+      // version (who tokens are: a revocation, membership or group change drops every cached principal).
+      const versions = await this.access.versions();
+      if (hit && hit.until > now && hit.identityVersion === versions.identity) return await this.access.callerOf(hit.principal, versions);
       const principal = await this.access.principal(token);
       if (this.callers.size >= this.maxCachedCallers) this.callers.clear();
-      this.callers.set(token, { principal, until: now + this.options.authCacheMs });
-      // The ability is built per request from the current policies (cached per policy version), so a
-      // policy change applies to the next prediction; only who the token belongs to is cached.
-      return await this.access.callerOf(principal);
+      const expires = principal.expiresAt ? principal.expiresAt.getTime() : Number.POSITIVE_INFINITY;
+      this.callers.set(token, { principal, identityVersion: versions.identity, until: Math.min(now + this.options.authCacheMs, expires) });
+      return await this.access.callerOf(principal, versions);
     } catch (err) {
       this.callers.delete(token);
       const failure = toGatewayError(err);

@@ -50,4 +50,19 @@ export class GovernanceGroups1795800600000 implements MigrationInterface {
   }
 }
 
-export const groupMigrations: MigrationClass[] = [GovernanceGroups1795800600000];
+/** Group membership and group roles change what credentials carry: they bump `policy_versions.identity_version` too. */
+export class GovernanceGroupsIdentityVersion1795801200000 implements MigrationInterface {
+  name = 'GovernanceGroupsIdentityVersion1795801200000';
+
+  async up(q: QueryRunner): Promise<void> {
+    for (const table of ['group_members', 'project_group_roles', 'groups']) {
+      await q.query(`CREATE TRIGGER ${table}_bump_identity AFTER INSERT OR UPDATE OR DELETE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION identity_version_bump()`);
+    }
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const table of ['group_members', 'project_group_roles', 'groups']) await q.query(`DROP TRIGGER ${table}_bump_identity ON ${table}`);
+  }
+}
+
+export const groupMigrations: MigrationClass[] = [GovernanceGroups1795800600000, GovernanceGroupsIdentityVersion1795801200000];

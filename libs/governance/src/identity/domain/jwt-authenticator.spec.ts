@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { isModelportError, type ModelportError } from '@modelport/errors';
 import { GovernanceErrorCode } from '../../domain/governance.errors';
 import { hashToken } from '../../domain/tokens';
@@ -80,10 +80,11 @@ describe('JwtAuthenticator: accepted tokens', () => {
       tokenId: `jwt:${hashToken(bearer)}`,
       memberships: new Map([[PROJECT, 'ml-engineer']]),
       groups: [],
+      expiresAt: new Date((decodeJwt(bearer).exp as number) * 1000),
     });
     expect(principal.tokenId).not.toContain(bearer.split('.')[2]);
     expect(identities.seen).toEqual([
-      { identity: { issuer: ISSUER, subject: 'user-123', preferredName: 'ada', displayName: 'Ada Lovelace', platformAdmin: null, groups: [] }, now: NOW },
+      { identity: { issuer: ISSUER, subject: 'user-123', preferredName: 'ada', displayName: 'Ada Lovelace', platformAdmin: null, groups: [], expiresAt: new Date((decodeJwt(bearer).exp as number) * 1000) }, now: NOW },
     ]);
   });
 

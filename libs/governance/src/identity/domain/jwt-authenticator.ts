@@ -37,6 +37,8 @@ export interface VerifiedIdentity {
   readonly platformAdmin: boolean | null;
   /** The groups the token lists (the groups claim), for roles granted to Modelport groups of the same name. */
   readonly groups: readonly string[];
+  /** The token's `exp`. */
+  readonly expiresAt?: Date;
 }
 
 /** The Modelport user behind an external identity. */
@@ -99,6 +101,7 @@ export class JwtAuthenticator {
       tokenId: `jwt:${hashToken(bearer)}`,
       memberships: user.memberships,
       groups: identity.groups,
+      expiresAt: identity.expiresAt ?? null,
     };
   }
 
@@ -130,6 +133,7 @@ export class JwtAuthenticator {
       displayName: text('name'),
       platformAdmin,
       groups: groups.slice(0, MAX_TOKEN_GROUPS),
+      ...(typeof payload.exp === 'number' ? { expiresAt: new Date(payload.exp * 1000) } : {}),
     };
   }
 

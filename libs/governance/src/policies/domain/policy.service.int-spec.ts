@@ -259,6 +259,39 @@ describe('PolicyService against PostgreSQL', () => {
     expect(await service.currentVersion()).toBe(before);
   });
 
+  it('shares version reads between concurrent callers, but never a read that started before a caller asked', async () => {
+    let reads = 0;
+    const counting = Object.create(db.dataSource) as typeof db.dataSource;
+    counting.query = ((...args: Parameters<typeof db.dataSource.query>) => {
+      reads++;
+      return db.dataSource.query(...args);
+    }) as typeof db.dataSource.query;
+    const shared = new PolicyService(counting, { logger: silentLogger() });
+    const before = await shared.currentVersions();
+    reads = 0;
+    const burst = await Promise.all(Array.from({ length: 50 }, () => shared.currentVersions()));
+    expect(burst.every((v) => v.policy === before.policy)).toBe(true);
+    expect(reads).toBeLessThanOrEqual(2);
+
+    // A change committed while a read is in flight: a caller asking after the commit gets a later read.
+    const inFlight = shared.currentVersions();
+    await db.dataSource.query(`UPDATE policy_versions SET identity_version = identity_version + 1 WHERE singleton`);
+    const after = await shared.currentVersions();
+    await inFlight;
+    expect(after.identity).toBe(before.identity + 1);
+  });
+
+  it('moves the identity version when a token is revoked or a membership changes, not when a token is merely used', async () => {
+    const identity = async () => (await newService().currentVersions()).identity;
+    const v0 = await identity();
+    await db.dataSource.query(`UPDATE api_tokens SET last_used_at = now()`);
+    expect(await identity()).toBe(v0);
+    await db.dataSource.query(`UPDATE api_tokens SET revoked_at = now() WHERE false`);
+    expect(await identity()).toBe(v0 + 1);
+    await db.dataSource.query(`DELETE FROM project_memberships WHERE false`);
+    expect(await identity()).toBe(v0 + 2);
+  });
+
   it('bumps the version with every change, in the same transaction, and a second replica sees it on its next call', async () => {
     const reloads: number[] = [];
     const replica = newService((version) => reloads.push(version));

@@ -66,6 +66,12 @@ export interface PolicyExplanation {
   readonly message: string;
 }
 
+/** The two counters of `policy_versions`: rules, and who credentials are (tokens, memberships, groups). */
+export interface PolicyVersions {
+  readonly policy: number;
+  readonly identity: number;
+}
+
 export interface PolicyRuleFilter {
   readonly role?: ProjectRole;
   /** undefined: every rule; null: platform-wide defaults only; an id: that project's overrides only. */
@@ -116,8 +122,8 @@ const overrideKey = (role: ProjectRole, projectId: string) => `${role}\u0000${pr
 export class PolicyService {
   private snapshot: Snapshot | null = null;
   private loading: Promise<Snapshot> | null = null;
-  private versionRead: Promise<number> | null = null;
-  private queuedVersionRead: Promise<number> | null = null;
+  private versionRead: Promise<PolicyVersions> | null = null;
+  private queuedVersionRead: Promise<PolicyVersions> | null = null;
   private readonly cacheSize: number;
 
   constructor(
@@ -127,9 +133,9 @@ export class PolicyService {
     this.cacheSize = options.abilityCacheSize ?? 1000;
   }
 
-  /** The caller's CASL ability under the current policy version. */
-  async abilityFor(principal: Principal): Promise<AppAbility> {
-    return (await this.built(principal)).ability;
+  /** The caller's CASL ability under the current policy version (or under `versions`, just read by the caller). */
+  async abilityFor(principal: Principal, versions?: PolicyVersions): Promise<AppAbility> {
+    return (await this.built(principal, versions)).ability;
   }
 
   /** The caller's CASL rules (lowest precedence first) with where each came from; cached per policy version. */
@@ -137,15 +143,21 @@ export class PolicyService {
     return (await this.built(principal)).rules;
   }
 
-  /**
-   * The current policy version (bumped by every change to the rules). Concurrent callers share reads, but
-   * only a read that started after they asked: one in flight, and at most one queued behind it for
-   * everyone who arrived meanwhile. So every caller sees each change committed before it asked, and a
-   * busy prediction path costs about one read per read's round trip, not one per request.
-   */
+  /** The current policy version (bumped by every change to the rules). */
   async currentVersion(): Promise<number> {
+    return (await this.currentVersions()).policy;
+  }
+
+  /**
+   * The current policy version and identity version (bumped by every change to who a credential is or which
+   * roles it carries: see GovernanceIdentityVersion1795801100000), in one read. Concurrent callers share
+   * reads, but only a read that started after they asked: one in flight, and at most one queued behind it
+   * for everyone who arrived meanwhile. So every caller sees each change committed before it asked, and a
+   * busy prediction path costs about one read per round trip, not one per request.
+   */
+  async currentVersions(): Promise<PolicyVersions> {
     if (!this.versionRead) {
-      this.versionRead = this.readVersion().finally(() => {
+      this.versionRead = this.readVersions().finally(() => {
         this.versionRead = null;
       });
       return this.versionRead;
@@ -154,15 +166,17 @@ export class PolicyService {
       .catch(() => undefined)
       .then(() => {
         this.queuedVersionRead = null;
-        return this.currentVersion();
+        return this.currentVersions();
       });
     return this.queuedVersionRead;
   }
 
-  private async readVersion(): Promise<number> {
-    const rows: { version: string }[] = await this.db.query('SELECT version::text AS version FROM policy_versions WHERE singleton');
+  private async readVersions(): Promise<PolicyVersions> {
+    const rows: { version: string; identity: string }[] = await this.db.query(
+      'SELECT version::text AS version, identity_version::text AS identity FROM policy_versions WHERE singleton',
+    );
     if (rows.length === 0) throw new Error('policy_versions is empty: run the migrations (GovernancePolicies1795800300000).');
-    return Number(rows[0]!.version);
+    return { policy: Number(rows[0]!.version), identity: Number(rows[0]!.identity) };
   }
 
   /** A stored rule by id, or null (no access check: callers decide who may see it). */
@@ -296,8 +310,8 @@ export class PolicyService {
 
   // -------------------------------------------------------------------------------------------------------------
 
-  private async built(principal: Principal): Promise<Built> {
-    const snapshot = await this.current();
+  private async built(principal: Principal, versions?: PolicyVersions): Promise<Built> {
+    const snapshot = await this.current(versions?.policy);
     const key = principalKey(principal);
     const cached = snapshot.built.get(key);
     if (cached) {
@@ -312,8 +326,8 @@ export class PolicyService {
   }
 
   /** The snapshot of the current version: one tiny query when nothing changed, a reload when it did. */
-  private async current(): Promise<Snapshot> {
-    const version = await this.currentVersion();
+  private async current(known?: number): Promise<Snapshot> {
+    const version = known ?? (await this.currentVersion());
     while (!this.snapshot || this.snapshot.version < version) {
       this.loading ??= this.load().finally(() => {
         this.loading = null;

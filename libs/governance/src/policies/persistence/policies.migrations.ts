@@ -120,4 +120,38 @@ export class GovernanceViewerPayloads1795800800000 implements MigrationInterface
   }
 }
 
-export const policyMigrations: MigrationClass[] = [GovernancePolicies1795800300000, GovernanceViewerPayloads1795800800000];
+/**
+ * `policy_versions.identity_version`: bumped in the same transaction as anything that changes who a credential
+ * is or what roles it carries (a token revoked or its expiry changed, a membership, a user's admin flag or
+ * deletion; groups add their own triggers). Servers that cache who a token belongs to (the V2 gateway) read it
+ * with the policy version and drop their cache when it moved: a revocation applies on the next request.
+ */
+export class GovernanceIdentityVersion1795801100000 implements MigrationInterface {
+  name = 'GovernanceIdentityVersion1795801100000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE policy_versions ADD COLUMN identity_version bigint NOT NULL DEFAULT 1`);
+    await q.query(`CREATE FUNCTION identity_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE policy_versions SET identity_version = identity_version + 1 WHERE singleton;
+        RETURN NULL;
+      END
+    $$`);
+    await q.query(`CREATE TRIGGER api_tokens_bump_identity AFTER UPDATE OF revoked_at, expires_at OR DELETE ON api_tokens
+      FOR EACH STATEMENT EXECUTE FUNCTION identity_version_bump()`);
+    await q.query(`CREATE TRIGGER project_memberships_bump_identity AFTER INSERT OR UPDATE OR DELETE ON project_memberships
+      FOR EACH STATEMENT EXECUTE FUNCTION identity_version_bump()`);
+    await q.query(`CREATE TRIGGER users_bump_identity AFTER UPDATE OF is_platform_admin, name OR DELETE ON users
+      FOR EACH STATEMENT EXECUTE FUNCTION identity_version_bump()`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TRIGGER users_bump_identity ON users');
+    await q.query('DROP TRIGGER project_memberships_bump_identity ON project_memberships');
+    await q.query('DROP TRIGGER api_tokens_bump_identity ON api_tokens');
+    await q.query('DROP FUNCTION identity_version_bump()');
+    await q.query('ALTER TABLE policy_versions DROP COLUMN identity_version');
+  }
+}
+
+export const policyMigrations: MigrationClass[] = [GovernancePolicies1795800300000, GovernanceViewerPayloads1795800800000, GovernanceIdentityVersion1795801100000];
