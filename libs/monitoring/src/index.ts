@@ -1,0 +1,2 @@
+/** Monitoring: service health rollups, reference profiles, drift, actuals and accuracy, alerts. */
+export {};
