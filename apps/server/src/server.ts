@@ -107,6 +107,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const fastify = adapter.getInstance();
     // Artifact uploads stream straight to the store; Fastify never buffers them.
     fastify.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+    // Bulk ingestion (predictions, actuals) reads NDJSON line by line as it arrives.
+    fastify.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
     // While draining, every response closes its connection, so close() does not wait out keep-alive timeouts.
     fastify.addHook('onSend', (_request, reply, payload, done) => {
       if (shutdown.draining) reply.header('connection', 'close');

@@ -14,9 +14,11 @@ import { DeploymentTraceResolver, PredictionTraceResolver, ServingResolver } fro
 import { PluginHost } from './plugins';
 import { PredictionLogService } from './predictions';
 import { ServingRuntime } from './serving-runtime';
+import { IngestionController } from './ingestion/ingestion.controller';
 
 @Module({
   imports: [GovernanceModule, RegistryModule],
+  controllers: [IngestionController],
   providers: [
     {
       provide: ServingRuntime,

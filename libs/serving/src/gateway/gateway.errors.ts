@@ -26,6 +26,9 @@ export class GatewayError extends Error {
   static notFound(message: string): GatewayError {
     return new GatewayError(404, GrpcStatus.NOT_FOUND, message);
   }
+  static conflict(message: string): GatewayError {
+    return new GatewayError(409, GrpcStatus.FAILED_PRECONDITION, message);
+  }
   static tooLarge(message: string): GatewayError {
     return new GatewayError(413, GrpcStatus.RESOURCE_EXHAUSTED, message);
   }

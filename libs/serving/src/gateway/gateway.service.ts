@@ -167,6 +167,11 @@ export class GatewayService {
         this.denied(caller, route.name, route.projectId, refused);
         throw refused;
       }
+      if (route.external) {
+        throw GatewayError.conflict(
+          `Deployment "${route.name}" is external: its model runs outside Modelport. Send its predictions to POST /v1/deployments/${route.deploymentId}/predictions (NDJSON) instead.`,
+        );
+      }
       if (route.state !== 'READY' || !route.pluginName || !route.modelKey) {
         throw GatewayError.unavailable(
           route.state === 'FAILED'

@@ -3,6 +3,7 @@ import {
   ServingDeploymentEventChangeRequests1795800500000,
   ServingDeployments1764600000000,
   ServingDeploymentsAwaitingApproval1795801000000,
+  ServingExternalDeployments1795801400000,
 } from '../deployments/persistence/deployments.migrations';
 import { servingPredictionMigrations } from '../predictions';
 
@@ -13,4 +14,5 @@ export const servingMigrations = [
   ...servingPredictionMigrations,
   ServingDeploymentEventChangeRequests1795800500000,
   ServingDeploymentsAwaitingApproval1795801000000,
+  ServingExternalDeployments1795801400000,
 ];

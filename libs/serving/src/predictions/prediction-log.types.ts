@@ -1,5 +1,5 @@
-/** How the request reached the gateway. */
-export type PredictionProtocol = 'rest' | 'grpc';
+/** How the prediction reached Modelport: through the V2 gateway, or ingested for an external deployment. */
+export type PredictionProtocol = 'rest' | 'grpc' | 'ingest';
 
 export type PredictionStatus = 'ok' | 'error';
 

@@ -31,7 +31,12 @@ export interface CreateDeploymentInput {
   readonly maxBatchSize?: number | null;
   readonly maxBatchDelayMs?: number | null;
   readonly production?: boolean | null;
+  /** `external`: the model runs outside Modelport; nothing is loaded and predictions arrive through ingestion. */
+  readonly kind?: 'served' | 'external' | null;
 }
+
+/** The placement of an external deployment: no plugin, nothing loaded. */
+export const EXTERNAL_PLUGIN = 'external';
 
 export interface ReplaceModelVersionInput {
   readonly deploymentId: string;
@@ -251,9 +256,15 @@ export class DeploymentService {
         { field: 'modelId' },
       );
     }
-    servingSignature(version.signature, `Version ${version.version}`);
-    // Fail early when no plugin serves the format, before anything is stored.
-    this.backend.choosePlugin(version.format, input.plugin ?? null);
+    const kind = input.kind ?? 'served';
+    if (kind !== 'served' && kind !== 'external') throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, `kind must be served or external (got "${String(kind)}").`, { field: 'kind' });
+    if (kind === 'served') {
+      servingSignature(version.signature, `Version ${version.version}`);
+      // Fail early when no plugin serves the format, before anything is stored.
+      this.backend.choosePlugin(version.format, input.plugin ?? null);
+    } else if (input.plugin) {
+      throw new DeploymentError(DeploymentErrorCode.INVALID_ARGUMENT, 'An external deployment runs on no plugin; leave plugin out.', { field: 'plugin' });
+    }
 
     const production = input.production ?? false;
     const held = production && this.approvals ? (await this.approvals.requirementFor({ action: ApprovalAction.DEPLOYMENT_CREATE, projectId: input.projectId, production })) !== null : false;
@@ -277,6 +288,7 @@ export class DeploymentService {
           maxBatchSize: settings.maxBatchSize,
           maxBatchDelayMs: settings.maxBatchDelayMs,
           production: input.production ?? false,
+          kind,
           revision: 1,
           rolloutError: null,
           createdBy: caller.principal.userId,
@@ -385,6 +397,10 @@ export class DeploymentService {
   /** Loads one version of a deployment on a plugin and waits until the plugin has it. */
   private async place(deployment: DeploymentEntity, versionId: string): Promise<{ pluginName: string; pluginId: string; pluginVersion: string; modelKey: string }> {
     const version = await this.registry.versionById(versionId);
+    if (deployment.kind === 'external') {
+      // Served elsewhere: nothing to load; the key still names the version, so the timeline reads the same.
+      return { pluginName: EXTERNAL_PLUGIN, pluginId: EXTERNAL_PLUGIN, pluginVersion: '', modelKey: `${deployment.name}/v${version.version}/external` };
+    }
     const signature = servingSignature(version.signature, `Version ${version.version}`);
     const plugin = this.backend.choosePlugin(version.format, deployment.requestedPlugin);
     const modelKey = `${deployment.name}/v${version.version}/${deployment.id.slice(0, 8)}`;
@@ -416,7 +432,7 @@ export class DeploymentService {
       );
     }
     const version = await this.registry.resolveVersion(caller, deployment.modelId, { version: input.version, alias: input.alias });
-    servingSignature(version.signature, `Version ${version.version}`);
+    if (deployment.kind !== 'external') servingSignature(version.signature, `Version ${version.version}`);
     if (version.id === deployment.modelVersionId && deployment.state === 'READY') return { deployment, changeRequest: null };
     if (!options.approved && this.approvals) {
       const current = await this.registry.versionById(deployment.modelVersionId);
@@ -503,6 +519,7 @@ export class DeploymentService {
 
   /** Waits for requests still holding a replaced route, then unloads its model. */
   private async retire(route: Route): Promise<void> {
+    if (route.pluginName === EXTERNAL_PLUGIN) return;
     const drained = await this.routes.drain(route, this.options.drainTimeoutMs);
     if (!drained) this.logger.warn({ deployment: route.name, key: route.modelKey }, 'requests still running after the drain timeout; unloading anyway');
     try {
@@ -613,6 +630,7 @@ export class DeploymentService {
       payloadLogging: deployment.payloadLogging,
       payloadSampleRate: deployment.payloadSampleRate,
       subject: asSubject('Deployment', { ...deployment }),
+      external: deployment.kind === 'external',
       maxBatchSize: deployment.maxBatchSize,
       maxBatchDelayMs: deployment.maxBatchDelayMs,
     };

@@ -29,6 +29,8 @@ export interface Route {
    * rule with other conditions does not match (fails closed).
    */
   readonly subject?: object;
+  /** An external deployment: the V2 gateway does not serve it (its predictions are ingested). */
+  readonly external?: boolean;
 }
 
 /**

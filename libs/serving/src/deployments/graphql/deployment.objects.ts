@@ -13,6 +13,15 @@ export enum DeploymentStateValue {
 }
 registerEnumType(DeploymentStateValue, { name: 'DeploymentState', description: 'PENDING → LOADING → READY, or FAILED with the reason; AWAITING_APPROVAL first for a production deployment an approval policy covers.' });
 
+export enum DeploymentKindValue {
+  SERVED = 'served',
+  EXTERNAL = 'external',
+}
+registerEnumType(DeploymentKindValue, {
+  name: 'DeploymentKind',
+  description: 'SERVED: Modelport loads and serves the model. EXTERNAL: the model runs elsewhere; its predictions (and actuals) are ingested and monitored the same way.',
+});
+
 export enum PayloadLoggingValue {
   FULL = 'full',
   SAMPLED = 'sampled',
@@ -50,6 +59,8 @@ export class DeploymentObject {
   @Field(() => Int, { nullable: true, description: 'Dynamic batching: most rows per plugin call (null: off).' }) maxBatchSize!: number | null;
   @Field(() => Int, { nullable: true }) maxBatchDelayMs!: number | null;
   @Field() production!: boolean;
+  @Field(() => DeploymentKindValue) kind!: DeploymentKindValue;
+  @Field(() => String, { nullable: true, description: 'For external deployments: where their predictions are sent (NDJSON).' }) ingestPath!: string | null;
   @Field(() => Int, { description: 'Incremented by every change of the served version.' }) revision!: number;
   @Field(() => String, { nullable: true, description: 'Why the last version replacement failed (the previous version kept serving).' }) rolloutError!: string | null;
   @Field(() => ID) createdBy!: string;
@@ -88,6 +99,8 @@ export class DeploymentObject {
       maxBatchSize: e.maxBatchSize,
       maxBatchDelayMs: e.maxBatchDelayMs,
       production: e.production,
+      kind: e.kind as DeploymentKindValue,
+      ingestPath: e.kind === 'external' ? `/v1/deployments/${e.id}/predictions` : null,
       revision: e.revision,
       rolloutError: e.rolloutError,
       createdBy: e.createdBy,
@@ -137,6 +150,7 @@ export class CreateDeploymentInput {
   @Field(() => Int, { nullable: true }) maxBatchSize?: number | null;
   @Field(() => Int, { nullable: true }) maxBatchDelayMs?: number | null;
   @Field(() => Boolean, { nullable: true }) production?: boolean | null;
+  @Field(() => DeploymentKindValue, { nullable: true, description: 'SERVED (default) or EXTERNAL.' }) kind?: DeploymentKindValue | null;
   @Field({ nullable: true, defaultValue: true, description: 'Return once READY or FAILED (default), or at once while PENDING.' }) wait?: boolean;
 }
 

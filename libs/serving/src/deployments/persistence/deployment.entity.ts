@@ -5,6 +5,8 @@ import type { DeploymentState, PayloadLogging } from '../domain/deployment.types
 export class DeploymentEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ name: 'project_id', type: 'uuid' }) projectId!: string;
+  /** served: Modelport loads and serves the model; external: it runs elsewhere and its predictions are ingested. */
+  @Column({ type: 'text', default: 'served' }) kind!: 'served' | 'external';
   @Column({ type: 'text' }) name!: string;
   @Column({ name: 'model_id', type: 'uuid' }) modelId!: string;
   @Column({ name: 'model_version_id', type: 'uuid' }) modelVersionId!: string;

@@ -81,3 +81,24 @@ export class ServingDeploymentsAwaitingApproval1795801000000 implements Migratio
     await q.query(`ALTER TABLE deployments ADD CONSTRAINT deployments_state_check CHECK (state IN ('PENDING', 'LOADING', 'READY', 'FAILED'))`);
   }
 }
+
+/**
+ * External deployments: models served outside Modelport whose predictions (protocol `ingest`) arrive through
+ * the ingestion API, so they get the same health, drift and accuracy as served ones.
+ */
+export class ServingExternalDeployments1795801400000 implements MigrationInterface {
+  name = 'ServingExternalDeployments1795801400000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE deployments ADD COLUMN kind text NOT NULL DEFAULT 'served' CHECK (kind IN ('served', 'external'))`);
+    await q.query(`ALTER TABLE predictions DROP CONSTRAINT predictions_protocol_check`);
+    await q.query(`ALTER TABLE predictions ADD CONSTRAINT predictions_protocol_check CHECK (protocol IN ('rest', 'grpc', 'ingest'))`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DELETE FROM predictions WHERE protocol = 'ingest'`);
+    await q.query(`ALTER TABLE predictions DROP CONSTRAINT predictions_protocol_check`);
+    await q.query(`ALTER TABLE predictions ADD CONSTRAINT predictions_protocol_check CHECK (protocol IN ('rest', 'grpc'))`);
+    await q.query(`ALTER TABLE deployments DROP COLUMN kind`);
+  }
+}
