@@ -568,6 +568,8 @@ interface Target {
   changeRequestId: string;
   policyRuleId: string;
   groupId: string;
+  channelId: string;
+  alertRuleId: string;
 }
 
 interface Caller {
@@ -734,6 +736,89 @@ const GQL_CASES: readonly GqlCase[] = [
     sanity: (d) => expect(d['changeRequestBacklog'].nodes).toEqual([]),
   },
   { name: 'apiTokens of B’s admin', expect: 'refused', query: `query($u: ID) { apiTokens(userId: $u) { id hint } }`, variables: (b) => ({ u: b.adminUserId }) },
+  // Monitoring
+  {
+    name: 'deploymentHealth of B’s deployment',
+    expect: 'refused',
+    query: `query($d: ID!) { deploymentHealth(deploymentId: $d, from: "2026-01-01T00:00:00.000Z", to: "2026-01-01T01:00:00.000Z", resolution: MINUTE) { deploymentId totals { requests distinctConsumers latencyP99Ms } points { start requests } } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  {
+    name: 'overview',
+    expect: 'hidden',
+    query: `{ overview(first: 100) { deploymentId name projectId modelName openAlerts overall service { status detail } } }`,
+    variables: () => ({}),
+    sanity: (d, a) => expect(d['overview'].every((r: { projectId: string }) => r.projectId === a.projectId)).toBe(true),
+  },
+  {
+    name: 'overview filtered by B’s project',
+    expect: 'hidden',
+    query: `query($p: ID) { overview(projectId: $p) { deploymentId name } }`,
+    variables: (b) => ({ p: b.projectId }),
+    sanity: (d) => expect(d['overview']).toEqual([]),
+  },
+  {
+    name: 'createNotificationChannel in B',
+    expect: 'refused',
+    query: `mutation($p: ID!) { createNotificationChannel(input: { projectId: $p, name: "intruder", url: "https://hooks.example.com/x" }) { secret } }`,
+    variables: (b) => ({ p: b.projectId }),
+  },
+  {
+    name: 'notificationChannels of B',
+    expect: 'hidden',
+    query: `query($p: ID!) { notificationChannels(projectId: $p) { id url } }`,
+    variables: (b) => ({ p: b.projectId }),
+    sanity: (d) => expect(d['notificationChannels']).toEqual([]),
+  },
+  { name: 'deleteNotificationChannel of B', expect: 'refused', query: `mutation($id: ID!) { deleteNotificationChannel(id: $id) }`, variables: (b) => ({ id: b.channelId }) },
+  { name: 'webhookDeliveries of B', expect: 'refused', query: `query($c: ID!) { webhookDeliveries(channelId: $c, first: 5) { id status } }`, variables: (b) => ({ c: b.channelId }) },
+  {
+    name: 'createAlertRule on B’s deployment',
+    expect: 'refused',
+    query: `mutation($d: ID!) { createAlertRule(input: { deploymentId: $d, kind: "ERROR_RATE", threshold: 0.1 }) { id } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  { name: 'alertRules of B', expect: 'refused', query: `query($d: ID!) { alertRules(deploymentId: $d) { id threshold } }`, variables: (b) => ({ d: b.deploymentId }) },
+  { name: 'deleteAlertRule of B', expect: 'refused', query: `mutation($id: ID!) { deleteAlertRule(id: $id) }`, variables: (b) => ({ id: b.alertRuleId }) },
+  { name: 'alerts of B', expect: 'refused', query: `query($d: ID!) { alerts(deploymentId: $d, openOnly: false) { id } }`, variables: (b) => ({ d: b.deploymentId }) },
+  {
+    name: 'myNotifications',
+    expect: 'hidden',
+    query: `query($n: Int) { myNotifications(first: $n) { id title bodyJson } }`,
+    variables: () => ({ n: 10 }),
+    sanity: (d) => expect(d['myNotifications']).toEqual([]),
+  },
+  { name: 'evaluateAlertsNow', expect: 'refused', query: `mutation { evaluateAlertsNow }`, variables: () => ({}) },
+  {
+    name: 'setDeploymentMonitoringSettings of B',
+    expect: 'refused',
+    query: `mutation($d: ID!) { setDeploymentMonitoringSettings(input: { deploymentId: $d, task: REGRESSION, labelOutput: "variable" }) { deploymentId } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  {
+    name: 'deploymentMonitoringSettings of B',
+    expect: 'refused',
+    query: `query($d: ID!) { deploymentMonitoringSettings(deploymentId: $d) { labelOutput } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  {
+    name: 'submitActuals for B’s prediction',
+    expect: 'refused',
+    query: `mutation($d: ID!, $a: String!) { submitActuals(deploymentId: $d, actuals: [{ associationId: $a, value: 1 }]) { accepted duplicates } }`,
+    variables: (b) => ({ d: b.deploymentId, a: b.predictionId }),
+  },
+  {
+    name: 'deploymentAccuracy of B',
+    expect: 'refused',
+    query: `query($d: ID!) { deploymentAccuracy(deploymentId: $d, from: "2026-01-01T00:00:00.000Z", to: "2026-01-02T00:00:00.000Z", resolution: HOUR) { deploymentId unmatchedActuals } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  {
+    name: 'unmatchedActuals of B',
+    expect: 'refused',
+    query: `query($d: ID!) { unmatchedActuals(deploymentId: $d, first: 5) { nodes { associationId } } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
   // Policies as data and groups
   {
     name: 'policyRules of B',
@@ -1082,6 +1167,16 @@ describe('project isolation', () => {
     const { createGroup: bGroup } = await t.ok<{ createGroup: { id: string } }>(`mutation { createGroup(input: { name: "bravo-secret-group" }) { id } }`);
     await t.ok(`mutation($p: ID!, $g: ID!) { setProjectGroupRole(input: { projectId: $p, groupId: $g, role: VIEWER }) { role } }`, { p: bProject, g: bGroup.id }, bAdmin.token);
     await t.ok(`mutation { createGroup(input: { name: "everyone" }) { id } }`);
+    const { createNotificationChannel: bChannel } = await t.ok<{ createNotificationChannel: { channel: { id: string } } }>(
+      `mutation($p: ID!) { createNotificationChannel(input: { projectId: $p, name: "bravo-secret-hook", url: "https://bravo.example.com/hook" }) { channel { id } } }`,
+      { p: bProject },
+      bAdmin.token,
+    );
+    const { createAlertRule: bAlertRule } = await t.ok<{ createAlertRule: { id: string } }>(
+      `mutation($d: ID!, $c: [ID!]) { createAlertRule(input: { deploymentId: $d, kind: "LATENCY_P99", threshold: 250, channelIds: $c }) { id } }`,
+      { d: bDeployment.id, c: [bChannel.channel.id] },
+      bAdmin.token,
+    );
     b = {
       projectId: bProject,
       projectName: bProjectName,
@@ -1100,6 +1195,8 @@ describe('project isolation', () => {
       changeRequestId: held.changeRequest.id,
       policyRuleId: bRule.rule.id,
       groupId: bGroup.id,
+      channelId: bChannel.channel.id,
+      alertRuleId: bAlertRule.id,
     };
     ghost = {
       projectId: randomUUID(),
@@ -1119,6 +1216,8 @@ describe('project isolation', () => {
       changeRequestId: randomUUID(),
       policyRuleId: randomUUID(),
       groupId: randomUUID(),
+      channelId: randomUUID(),
+      alertRuleId: randomUUID(),
     };
     bUserIds = [bAdmin.userId, bViewer.userId, platformAdmin.id, ...Object.values(members).map((m) => m.userId)];
     snapshot = await projectRows(t, bProject, bUserIds);
@@ -1174,7 +1273,8 @@ describe('project isolation', () => {
 
       if (c.expect === 'refused') {
         expect(real.errors?.[0]?.extensions?.code).toMatch(/^(NOT_FOUND|FORBIDDEN)$/);
-        expect(real.data).toBeNull();
+        // A refused non-null root field nulls `data`; a refused nullable one is null in it.
+        expect(real.data === null || Object.values(real.data).every((v) => v === null)).toBe(true);
       } else {
         expect(real.errors).toBeUndefined();
         c.sanity!(real.data as Record<string, any>, a);

@@ -4,6 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { DataSource } from 'typeorm';
 import { ARTIFACT_STORE, JOB_QUEUE, LOGGER, MODELPORT_CONFIG, type ModelportConfig } from '@modelport/config';
 import { GovernanceModule } from '@modelport/governance';
+import { MonitoringModule } from '@modelport/monitoring';
 import type { Logger } from '@modelport/observability';
 import type { JobQueue } from '@modelport/queue';
 import { PUBLIC_URL, RegistryModule } from '@modelport/registry';
@@ -58,6 +59,7 @@ export class AppModule {
         GovernanceModule,
         RegistryModule,
         ServingModule,
+        MonitoringModule.forRoot({ metricsRegistry: rt.metrics.registry }),
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

@@ -1,10 +1,11 @@
 import type { DatabaseSchema } from '@modelport/database';
 import { approvalEntities, approvalMigrations, governanceEntities, governanceMigrations, groupEntities, groupMigrations } from '@modelport/governance';
+import { monitoringEntities, monitoringMigrations } from '@modelport/monitoring';
 import { registryEntities, registryMigrations } from '@modelport/registry';
 import { servingEntities, servingMigrations } from '@modelport/serving';
 
 /** Every entity and migration of every context, in dependency order. */
 export const modelportSchema: DatabaseSchema = {
-  entities: [...governanceEntities, ...groupEntities, ...approvalEntities, ...registryEntities, ...servingEntities],
-  migrations: [...governanceMigrations, ...groupMigrations, ...approvalMigrations, ...registryMigrations, ...servingMigrations],
+  entities: [...governanceEntities, ...groupEntities, ...approvalEntities, ...registryEntities, ...servingEntities, ...monitoringEntities],
+  migrations: [...governanceMigrations, ...groupMigrations, ...approvalMigrations, ...registryMigrations, ...servingMigrations, ...monitoringMigrations],
 };

@@ -15,6 +15,7 @@ import { instrumentGraphql } from './graphql/graphql-options';
 import { ShutdownState } from './http/shutdown-state';
 import { ServerMetrics } from './metrics/metrics';
 import { NestPinoLogger } from './nest-logger';
+import { ALERT_EVALUATION_INTERVAL_MS, enqueueAlertEvaluation } from '@modelport/monitoring';
 
 export interface StartOptions {
   readonly config: ModelportConfig;
@@ -150,6 +151,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       );
       sweepRequests.unref();
       cleanups.push(async () => clearInterval(sweepRequests));
+      const evaluateAlerts = setInterval(
+        () => enqueueAlertEvaluation(queue).catch((err: unknown) => logger.error({ err }, 'could not schedule the alert evaluation')),
+        ALERT_EVALUATION_INTERVAL_MS,
+      );
+      evaluateAlerts.unref();
+      cleanups.push(async () => clearInterval(evaluateAlerts));
       if (config.predictionLog.retentionDays > 0) {
         const retain = () => enqueuePredictionRetention(queue).catch((err: unknown) => logger.error({ err }, 'could not schedule the prediction retention job'));
         const retention = setInterval(retain, PREDICTION_RETENTION_INTERVAL_MS);

@@ -1,2 +1,7 @@
 /** Monitoring: service health rollups, reference profiles, drift, actuals and accuracy, alerts. */
-export {};
+export { MonitoringModule, MONITORING_OPTIONS, type MonitoringModuleOptions } from './monitoring.module';
+export { monitoringEntities, monitoringMigrations } from './persistence';
+export * from './health';
+export * from './alerts';
+export * from './overview';
+export * from './accuracy';

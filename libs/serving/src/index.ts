@@ -5,3 +5,4 @@ export { servingEntities, servingMigrations } from './persistence';
 export { DeploymentService } from './deployments/domain/deployment.service';
 export { DeploymentError, DeploymentErrorCode } from './deployments/domain/deployment.errors';
 export { PREDICTION_RETENTION_JOB, enqueuePredictionRetention, PREDICTION_RETENTION_INTERVAL_MS } from './predictions';
+export { PredictionLogWriter, type PredictionLogRow, type PredictionLogFlushListener, type PredictionLogWriterOptions } from './predictions';

@@ -12,7 +12,7 @@ export {
   type PredictionReceipt,
   type PredictionStatus,
 } from './prediction-log.types';
-export { PredictionLogWriter, type PredictionLogWriterOptions, type PredictionLogStats } from './prediction-log.writer';
+export { PredictionLogWriter, type PredictionLogWriterOptions, type PredictionLogStats, type PredictionLogFlushListener } from './prediction-log.writer';
 export { PredictionLogService, type PredictionLogServiceOptions, type PredictionListFilter } from './prediction-log.service';
 export { PredictionLogError, PredictionLogErrorCode } from './prediction-log.errors';
 export { shouldStorePayload, validatePayloadPolicy, PAYLOAD_LOGGING_MODES, type PayloadLogging, type PayloadPolicy } from './payload-policy';

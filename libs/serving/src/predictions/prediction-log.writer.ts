@@ -33,6 +33,13 @@ export interface PredictionLogStats {
   readonly discarded: number;
 }
 
+/**
+ * Told about each batch once it committed: the rows it wrote, in the order they were appended
+ * (rows PostgreSQL refused even without their payload are left out; rows written without their
+ * payload are included). See `PredictionLogWriter.onFlushed`.
+ */
+export type PredictionLogFlushListener = (rows: readonly PredictionLogRow[]) => void;
+
 /** What happened to one batch. */
 type BatchOutcome =
   | { readonly ok: true; readonly stripped: readonly Refusal[]; readonly discarded: readonly Refusal[] }
@@ -99,6 +106,7 @@ export class PredictionLogWriter {
   private readonly log: Logger;
   private readonly interval: NodeJS.Timeout;
   private readonly waiters: Waiter[] = [];
+  private readonly listeners: PredictionLogFlushListener[] = [];
 
   private head = 0;
   private count = 0;
@@ -174,6 +182,22 @@ export class PredictionLogWriter {
 
   stats(): PredictionLogStats {
     return { buffered: this.count, written: this.written, failedFlushes: this.failedFlushes, rejected: this.rejected, discarded: this.discarded };
+  }
+
+  /**
+   * Calls `listener` after each batch commits, with the rows it wrote: each written row is passed
+   * exactly once (a retried batch is reported only when it finally commits, however many tries
+   * it took), in append order, before `flush()` resolves for those rows. The listener runs on the
+   * writer's path: it must be quick (hand the rows on, do no I/O) and keep no reference to the
+   * array beyond the call; an exception it throws is logged and does not affect the writer.
+   * Returns a function that removes the listener.
+   */
+  onFlushed(listener: PredictionLogFlushListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+    };
   }
 
   /** Resolves once every row appended before the call is written (or discarded); waits through retries. */
@@ -344,6 +368,7 @@ export class PredictionLogWriter {
         'PostgreSQL refused a prediction log row even without its payload; the row is dropped',
       );
     }
+    if (this.listeners.length > 0) this.notify(size, outcome.discarded);
     for (let i = 0; i < size; i++) {
       this.slots[this.head] = undefined;
       this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
@@ -364,6 +389,20 @@ export class PredictionLogWriter {
       this.log.info({ rejected: this.rejectedWhileShedding }, 'prediction log buffer has room again; predictions are accepted');
     }
     while (this.waiters.length > 0 && this.waiters[0]!.target <= this.settled) this.waiters.shift()!.resolve();
+  }
+
+  /** Hands the written rows among the first `size` to the flush listeners. */
+  private notify(size: number, discarded: readonly Refusal[]): void {
+    const dropped = new Set(discarded.map((d) => d.offset));
+    const rows: PredictionLogRow[] = [];
+    for (let i = 0; i < size; i++) if (!dropped.has(i)) rows.push(this.rowAt(i));
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(rows);
+      } catch (err) {
+        this.log.error({ err: describe(err), rows: rows.length }, 'a prediction log flush listener failed; the rows are written, the listener missed them');
+      }
+    }
   }
 
   private failed(error: unknown): void {
