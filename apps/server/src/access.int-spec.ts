@@ -790,6 +790,25 @@ const GQL_CASES: readonly GqlCase[] = [
   },
   { name: 'evaluateAlertsNow', expect: 'refused', query: `mutation { evaluateAlertsNow }`, variables: () => ({}) },
   {
+    name: 'createReferenceProfile for B’s deployment with B’s upload',
+    expect: 'refused',
+    query: `mutation($d: ID!, $u: ID!) { createReferenceProfile(input: { deploymentId: $d, uploadId: $u, format: "CSV", featureColumns: ["x"] }) { id } }`,
+    variables: (b) => ({ d: b.deploymentId, u: b.uploadId }),
+  },
+  { name: 'referenceProfile of B', expect: 'refused', query: `query($d: ID!) { referenceProfile(deploymentId: $d) { id status } }`, variables: (b) => ({ d: b.deploymentId }) },
+  {
+    name: 'deploymentDrift of B',
+    expect: 'refused',
+    query: `query($d: ID!) { deploymentDrift(deploymentId: $d, from: "2026-01-01T00:00:00.000Z", to: "2026-01-02T00:00:00.000Z") { status rows features { feature } } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  {
+    name: 'setDriftSettings of B',
+    expect: 'refused',
+    query: `mutation($d: ID!) { setDriftSettings(deploymentId: $d, settingsJson: "{}") }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  {
     name: 'setDeploymentMonitoringSettings of B',
     expect: 'refused',
     query: `mutation($d: ID!) { setDeploymentMonitoringSettings(input: { deploymentId: $d, task: REGRESSION, labelOutput: "variable" }) { deploymentId } }`,

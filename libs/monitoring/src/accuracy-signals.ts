@@ -1,6 +1,7 @@
 import { AlertKind } from './alerts/domain/alert.types';
 import type { AlertSignalRegistry } from './alerts/domain/alert.service';
 import type { AccuracyService } from './accuracy/domain/accuracy.service';
+import type { DriftService } from './baselines/drift.service';
 import type { AccuracyWindowResult } from './accuracy/domain/accuracy-windows';
 import type { DataSource } from 'typeorm';
 import type { StatusPart, StatusSource } from './overview/overview.service';
@@ -45,6 +46,17 @@ export function accuracyStatus(db: DataSource, accuracy: AccuracyService, hours 
     }
     return out;
   };
+}
+
+/** DRIFT_STATUS: the status of the rule's window as a number (green 0, amber 1, red 2); null without a report. */
+export function registerDriftSignal(registry: AlertSignalRegistry, db: DataSource, drift: DriftService): AlertSignalRegistry {
+  const RANK: Record<string, number | null> = { green: 0, amber: 1, red: 2, unknown: null };
+  return registry.register(AlertKind.DRIFT_STATUS, async (rule, now) => {
+    const [d] = (await db.query(`SELECT model_version_id FROM deployments WHERE id = $1`, [rule.deploymentId])) as { model_version_id: string }[];
+    if (!d) return null;
+    const report = await drift.reportOf(rule.deploymentId, d.model_version_id, new Date(now.getTime() - rule.windowMinutes * 60_000), now);
+    return report.report ? (RANK[report.report.status] ?? null) : null;
+  });
 }
 
 const formatted = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));

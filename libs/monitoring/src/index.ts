@@ -5,3 +5,5 @@ export * from './health';
 export * from './alerts';
 export * from './overview';
 export * from './accuracy';
+export * from './drift';
+export * from './baselines';

@@ -1,7 +1,8 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { JOB_QUEUE, LOGGER, MODELPORT_CONFIG, type ModelportConfig } from '@modelport/config';
+import { ARTIFACT_STORE, JOB_QUEUE, LOGGER, MODELPORT_CONFIG, type ModelportConfig } from '@modelport/config';
+import type { ArtifactStore } from '@modelport/storage';
 import type { JobQueue } from '@modelport/queue';
 import type { Logger } from '@modelport/observability';
 import { ServingModule, ServingRuntime } from '@modelport/serving';
@@ -13,7 +14,8 @@ import { HealthStore } from './health/persistence/health.store';
 import { AlertService, AlertSignalRegistry, AlertResolver, registerAlertJobs, registerServiceSignals } from './alerts';
 import { OverviewResolver, OverviewService, serviceStatusFromLog } from './overview';
 import { AccuracyService, accuracyControllers, accuracyProviders } from './accuracy';
-import { accuracyStatus, registerAccuracySignals } from './accuracy-signals';
+import { accuracyStatus, registerAccuracySignals, registerDriftSignal } from './accuracy-signals';
+import { BaselinesResolver, COMPUTE_REFERENCE_PROFILE_JOB, DriftService, ReferenceService } from './baselines';
 
 export const MONITORING_OPTIONS = Symbol('modelport.monitoring.options');
 
@@ -51,9 +53,23 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
         },
         HealthResolver,
         {
+          provide: ReferenceService,
+          inject: [DataSource, ARTIFACT_STORE, JOB_QUEUE, ServingRuntime, LOGGER],
+          useFactory: (db: DataSource, store: ArtifactStore, queue: JobQueue, serving: ServingRuntime, logger: Logger) =>
+            new ReferenceService(db, store, queue, serving.deployments, logger.child({ context: 'drift' })),
+        },
+        {
+          provide: DriftService,
+          inject: [DataSource, ReferenceService, ServingRuntime, LOGGER],
+          useFactory: (db: DataSource, references: ReferenceService, serving: ServingRuntime, logger: Logger) =>
+            new DriftService(db, references, serving.deployments, logger.child({ context: 'drift' })),
+        },
+        BaselinesResolver,
+        {
           provide: AlertSignalRegistry,
-          inject: [DataSource, AccuracyService],
-          useFactory: (db: DataSource, accuracy: AccuracyService) => registerAccuracySignals(registerServiceSignals(new AlertSignalRegistry(), db), accuracy),
+          inject: [DataSource, AccuracyService, DriftService],
+          useFactory: (db: DataSource, accuracy: AccuracyService, drift: DriftService) =>
+            registerDriftSignal(registerAccuracySignals(registerServiceSignals(new AlertSignalRegistry(), db), accuracy), db, drift),
         },
         {
           provide: AlertService,
@@ -64,13 +80,16 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
         AlertResolver,
         {
           provide: OverviewService,
-          inject: [DataSource, AccuracyService],
-          useFactory: (db: DataSource, accuracy: AccuracyService) =>
-            new OverviewService(db).registerSource('service', serviceStatusFromLog(db)).registerSource('accuracy', accuracyStatus(db, accuracy)),
+          inject: [DataSource, AccuracyService, DriftService],
+          useFactory: (db: DataSource, accuracy: AccuracyService, drift: DriftService) =>
+            new OverviewService(db)
+              .registerSource('service', serviceStatusFromLog(db))
+              .registerSource('accuracy', accuracyStatus(db, accuracy))
+              .registerSource('drift', drift.statusSource()),
         },
         OverviewResolver,
       ],
-      exports: [HealthService, HealthRollupWriter, AlertService, AlertSignalRegistry, OverviewService],
+      exports: [HealthService, HealthRollupWriter, AlertService, AlertSignalRegistry, OverviewService, ReferenceService, DriftService],
     };
   }
 
@@ -79,6 +98,8 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
     private readonly rollup: HealthRollupWriter,
     private readonly health: HealthService,
     private readonly alerts: AlertService,
+    private readonly references: ReferenceService,
+    private readonly drift: DriftService,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Inject(MONITORING_OPTIONS) private readonly options: MonitoringModuleOptions,
     @Inject(MODELPORT_CONFIG) private readonly config: ModelportConfig,
@@ -87,8 +108,17 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     registerAlertJobs(this.queue, this.alerts);
+    this.queue.register<{ profileId: string; sha256: string }, { status: string }>(COMPUTE_REFERENCE_PROFILE_JOB, async (job) => ({ status: await this.references.compute(job.data.profileId, job.data.sha256) }), {
+      concurrency: 1,
+    });
     // Every batch the prediction log commits in this process is counted into the rollups.
-    this.unsubscribe = this.serving.writer.onFlushed((rows) => this.rollup.record(rows));
+    const stopRollups = this.serving.writer.onFlushed((rows) => this.rollup.record(rows));
+    // Drift windows are folded in the background: the writer does not wait for them.
+    const stopDrift = this.serving.writer.onFlushed((rows) => void this.drift.record(rows));
+    this.unsubscribe = () => {
+      stopRollups();
+      stopDrift();
+    };
     if (this.options.metricsRegistry) {
       registerHealthMetrics(this.options.metricsRegistry, this.health, this.logger.child({ context: 'monitoring' }), { rollup: this.rollup });
     }
