@@ -55,7 +55,8 @@ describe('alerts: rules, hysteresis, the owners inbox and signed webhooks with r
   beforeAll(async () => {
     execFileSync(process.execPath, [join(root, 'tools/scripts/build.cjs')], { cwd: root, stdio: 'pipe' });
     const plugins = [{ name: 'echo', command: process.execPath, args: [join(root, 'dist/libs/serving/src/plugins/testing/fake-plugin.js')], env: { FAKE_PLUGIN_FORMAT: 'onnx' } }];
-    t = await startTestServer({ env: { MODELPORT_PLUGINS: JSON.stringify(plugins) } });
+    // Jobs (the evaluation, and webhook retries with their backoff delays) go through BullMQ on the real Redis.
+    t = await startTestServer({ queue: 'redis', env: { MODELPORT_PLUGINS: JSON.stringify(plugins) } });
     projectId = await createProject(t, 'alerting');
     owner = await createMember(t, projectId, 'model-owner', 'ML_ENGINEER');
     const modelId = await createModel(t, projectId, 'churn', owner.token);
