@@ -65,8 +65,8 @@ describe('drift: reference profiles, pre-aggregated windows and the drift report
     return { profile, slot };
   };
 
-  const ingest = async (deploymentId: string, data: Row[]) => {
-    const body = data.map((r) => JSON.stringify({ features: { income: r.income, age: r.age, country: r.country }, prediction: { score: r.score } })).join('\n');
+  const ingest = async (deploymentId: string, data: Row[], timestamp?: string) => {
+    const body = data.map((r) => JSON.stringify({ timestamp, features: { income: r.income, age: r.age, country: r.country }, prediction: { score: r.score } })).join('\n');
     const res = await fetch(`${t.url}/v1/deployments/${deploymentId}/predictions`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/x-ndjson' }, body });
     expect(((await res.json()) as { accepted: number }).accepted).toBe(data.length);
     await t.server.app.get(ServingRuntime).writer.flush();
@@ -101,6 +101,19 @@ describe('drift: reference profiles, pre-aggregated windows and the drift report
     expect(calm).toMatchObject({ status: 'green', rows: 600, testedFeatures: 3, driftedFeatures: 0 });
     expect(calm.features.map((f: { feature: string }) => f.feature).sort()).toEqual(['age', 'country', 'income']);
     expect(calm.features.every((f: { windowCount: number }) => f.windowCount === 600)).toBe(true);
+
+    // Late data two days back lands in that day's sketches; a 3-day query reads whole days from the day sketches
+    // and the rest from the hour sketches, counting every prediction once.
+    await ingest(stable, rows(100, 17), new Date(Date.now() - 2 * 24 * 3600_000).toISOString());
+    const threeDays = { from: new Date(Date.now() - 3 * 24 * 3600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+    const longer = (await t.ok<{ deploymentDrift: any }>(DRIFT, { d: stable, ...threeDays })).deploymentDrift;
+    expect(longer).toMatchObject({ rows: 700, status: 'green' });
+    expect(longer.features.every((f: { windowCount: number }) => f.windowCount === 700)).toBe(true);
+    const spans = await t.db.dataSource.query(`SELECT span, sum(rows)::int AS n FROM drift_window_sketches WHERE deployment_id = $1 AND feature = 'income' GROUP BY span ORDER BY span`, [stable]);
+    expect(spans).toEqual([
+      { span: 'day', n: 700 },
+      { span: 'hour', n: 700 },
+    ]);
 
     const moved = (await t.ok<{ deploymentDrift: any }>(DRIFT, { d: shifted, ...window() })).deploymentDrift;
     const drifted = Object.fromEntries(moved.features.map((f: { feature: string; drifted: boolean }) => [f.feature, f.drifted]));

@@ -25,6 +25,7 @@ import { columnsFromTensors } from './features';
 import type { ColumnProfile, ReferenceProfileRow, ReferenceService } from './reference.service';
 
 const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
 /** A drift query reads at most this many hours (90 days). */
 export const MAX_DRIFT_HOURS = 90 * 24;
 const PROFILE_CACHE_MS = 10_000;
@@ -117,16 +118,20 @@ export class DriftService {
         for (const column of group.profile.profiles!) {
           const values = group.values.get(column.name) ?? new Array(group.rows).fill(null);
           const sketch = sketchOf(column.profile, values);
-          const [existing] = (await tx.query(
-            `SELECT sketch FROM drift_window_sketches WHERE deployment_id = $1 AND profile_id = $2 AND hour = $3 AND role = $4 AND feature = $5 FOR UPDATE`,
-            [group.deploymentId, group.profile.id, group.hour, column.role, column.name],
-          )) as { sketch: unknown }[];
-          const merged = existing ? merge(parseDriftSketch(existing.sketch) as Sketch, sketch) : sketch;
-          await tx.query(
-            `INSERT INTO drift_window_sketches (deployment_id, profile_id, hour, feature, role, rows, sketch) VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (deployment_id, profile_id, hour, role, feature) DO UPDATE SET rows = drift_window_sketches.rows + excluded.rows, sketch = excluded.sketch`,
-            [group.deploymentId, group.profile.id, group.hour, column.name, column.role, values.length, JSON.stringify(merged)],
-          );
+          const day = new Date(Math.floor(group.hour.getTime() / DAY_MS) * DAY_MS);
+          // The hour and its day, in one transaction: late data (an ingested past timestamp) updates both.
+          for (const [span, at] of [['hour', group.hour], ['day', day]] as const) {
+            const [existing] = (await tx.query(
+              `SELECT sketch FROM drift_window_sketches WHERE deployment_id = $1 AND profile_id = $2 AND span = $3 AND hour = $4 AND role = $5 AND feature = $6 FOR UPDATE`,
+              [group.deploymentId, group.profile.id, span, at, column.role, column.name],
+            )) as { sketch: unknown }[];
+            const merged = existing ? merge(parseDriftSketch(existing.sketch) as Sketch, sketch) : sketch;
+            await tx.query(
+              `INSERT INTO drift_window_sketches (deployment_id, profile_id, span, hour, feature, role, rows, sketch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT (deployment_id, profile_id, span, hour, role, feature) DO UPDATE SET rows = drift_window_sketches.rows + excluded.rows, sketch = excluded.sketch`,
+              [group.deploymentId, group.profile.id, span, at, column.name, column.role, values.length, JSON.stringify(merged)],
+            );
+          }
         }
       });
     }
@@ -173,10 +178,17 @@ export class DriftService {
     const profile = await this.references.active(deploymentId, modelVersionId);
     const empty = (message: string): DeploymentDrift => ({ deploymentId, from, to, profile, rows: 0, report: null, message });
     if (!profile?.profiles) return empty('No READY reference profile for the version this deployment serves: upload one with createReferenceProfile.');
+    // Whole days from the day rows, the hours before the first and after the last whole day from the hour rows.
     const start = new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS);
+    const firstDay = new Date(Math.ceil(start.getTime() / DAY_MS) * DAY_MS);
+    const endDay = new Date(Math.floor(to.getTime() / DAY_MS) * DAY_MS);
+    const days = firstDay.getTime() < endDay.getTime();
     const sketches = (await this.db.query(
-      `SELECT feature, role, rows, sketch FROM drift_window_sketches WHERE deployment_id = $1 AND profile_id = $2 AND hour >= $3 AND hour < $4`,
-      [deploymentId, profile.id, start, to],
+      days
+        ? `SELECT feature, role, rows, sketch FROM drift_window_sketches WHERE deployment_id = $1 AND profile_id = $2 AND (
+             (span = 'day' AND hour >= $5 AND hour < $6) OR (span = 'hour' AND ((hour >= $3 AND hour < $5) OR (hour >= $6 AND hour < $4))))`
+        : `SELECT feature, role, rows, sketch FROM drift_window_sketches WHERE deployment_id = $1 AND profile_id = $2 AND span = 'hour' AND hour >= $3 AND hour < $4`,
+      days ? [deploymentId, profile.id, start, to, firstDay, endDay] : [deploymentId, profile.id, start, to],
     )) as { feature: string; role: string; rows: number; sketch: unknown }[];
     const merged = new Map<string, Sketch>();
     let rows = 0;
