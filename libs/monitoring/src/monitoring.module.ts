@@ -127,6 +127,8 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
   /** After ServingModule closed the log writer (beforeApplicationShutdown), so its last batches are counted too. */
   async onApplicationShutdown(): Promise<void> {
     await this.rollup.close({ timeoutMs: this.config.shutdownTimeoutMs });
+    // The last batches' drift folds finish before the database closes (bounded like the rollups).
+    await Promise.race([this.drift.settle(), new Promise((r) => setTimeout(r, this.config.shutdownTimeoutMs).unref())]);
     this.unsubscribe?.();
     this.unsubscribe = null;
   }
