@@ -2,3 +2,4 @@ export { createEmptyDatabase, createTestDatabase, type TestDatabase } from './te
 export { startS3Server, type S3Server } from './s3-server';
 export { eventually, sleep } from './wait';
 export { caught } from './rejection';
+export { seededRandom } from './random';

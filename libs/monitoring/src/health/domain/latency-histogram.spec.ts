@@ -1,3 +1,4 @@
+import { seededRandom } from '@modelport/testing';
 import { migrationLatencyBounds } from '../persistence/health.migrations';
 import {
   bucketRange,
@@ -10,17 +11,7 @@ import {
   storedLatencyUs,
 } from './latency-histogram';
 
-/** A seeded PRNG (mulberry32), so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function normal(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger } from '@modelport/observability';
 import { PredictionLogWriter, servingMigrations, type PredictionLogRow } from '@modelport/serving';
-import { createTestDatabase, type TestDatabase } from '@modelport/testing';
+import { createTestDatabase, type TestDatabase, seededRandom } from '@modelport/testing';
 import { HealthRollupWriter } from '../domain/health-rollup.writer';
 import { HealthService } from '../domain/health.service';
 import { HealthResolution, NO_MODEL_VERSION } from '../domain/health.types';
@@ -10,17 +10,7 @@ import { RollupBatch } from '../domain/rollup-batch';
 import { healthMigrations } from './health.migrations';
 import { HealthStore } from './health.store';
 
-/** A seeded PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 const deployments = [randomUUID(), randomUUID()];
