@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ModelportConfig } from '@modelport/config';
 import { createDataSource, runMigrations, startEmbeddedPostgres } from '@modelport/database';
 import { CHANGE_REQUEST_SWEEP_INTERVAL_MS, enqueueChangeRequestSweep, IdentityService } from '@modelport/governance';
+import { ALERT_EVALUATION_INTERVAL_MS, enqueueAlertEvaluation } from '@modelport/monitoring';
 import { createLogger, type Logger } from '@modelport/observability';
 import { createJobQueue } from '@modelport/queue';
 import { EXPIRE_UPLOADS_JOB } from '@modelport/registry';
@@ -15,7 +16,6 @@ import { instrumentGraphql } from './graphql/graphql-options';
 import { ShutdownState } from './http/shutdown-state';
 import { ServerMetrics } from './metrics/metrics';
 import { NestPinoLogger } from './nest-logger';
-import { ALERT_EVALUATION_INTERVAL_MS, enqueueAlertEvaluation } from '@modelport/monitoring';
 
 export interface StartOptions {
   readonly config: ModelportConfig;
