@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { verifyWebhook, SIGNATURE_HEADER } from '@modelport/monitoring';
+import { HealthRollupWriter, verifyWebhook, SIGNATURE_HEADER } from '@modelport/monitoring';
 import { linearRegressionModel } from '@modelport/sample-models';
 import { ServingRuntime } from '@modelport/serving';
 import { createMember, createModel, createProject, uploadAndRegister } from './testing/fixtures';
@@ -44,6 +44,8 @@ describe('alerts: rules, hysteresis, the owners inbox and signed webhooks with r
     }).then((r) => r.status);
   const evaluate = async () => {
     await t.server.app.get(ServingRuntime).writer.flush();
+    // Rules on service health read the rollups, which follow the log by one write.
+    await t.server.app.get(HealthRollupWriter).flush();
     return (await t.ok<{ evaluateAlertsNow: number }>(`mutation { evaluateAlertsNow }`)).evaluateAlertsNow;
   };
   const deliveries = async (channelId: string) =>

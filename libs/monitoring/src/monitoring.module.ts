@@ -11,8 +11,8 @@ import { registerHealthMetrics } from './health/domain/health.metrics';
 import { HealthService } from './health/domain/health.service';
 import { HealthResolver } from './health/graphql/health.resolver';
 import { HealthStore } from './health/persistence/health.store';
-import { AlertService, AlertSignalRegistry, AlertResolver, registerAlertJobs, registerServiceSignals } from './alerts';
-import { OverviewResolver, OverviewService, serviceStatusFromLog } from './overview';
+import { AlertService, AlertSignalRegistry, AlertResolver, registerAlertJobs, registerServiceSignals, serviceStatus } from './alerts';
+import { OverviewResolver, OverviewService } from './overview';
 import { AccuracyService, accuracyControllers, accuracyProviders } from './accuracy';
 import { accuracyStatus, registerAccuracySignals, registerDriftSignal } from './accuracy-signals';
 import { BaselinesResolver, COMPUTE_REFERENCE_PROFILE_JOB, DriftService, ReferenceService } from './baselines';
@@ -67,9 +67,9 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
         BaselinesResolver,
         {
           provide: AlertSignalRegistry,
-          inject: [DataSource, AccuracyService, DriftService],
-          useFactory: (db: DataSource, accuracy: AccuracyService, drift: DriftService) =>
-            registerDriftSignal(registerAccuracySignals(registerServiceSignals(new AlertSignalRegistry(), db), accuracy), db, drift),
+          inject: [DataSource, HealthService, AccuracyService, DriftService],
+          useFactory: (db: DataSource, health: HealthService, accuracy: AccuracyService, drift: DriftService) =>
+            registerDriftSignal(registerAccuracySignals(registerServiceSignals(new AlertSignalRegistry(), health), accuracy), db, drift),
         },
         {
           provide: AlertService,
@@ -80,10 +80,10 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
         AlertResolver,
         {
           provide: OverviewService,
-          inject: [DataSource, AccuracyService, DriftService],
-          useFactory: (db: DataSource, accuracy: AccuracyService, drift: DriftService) =>
+          inject: [DataSource, HealthService, AccuracyService, DriftService],
+          useFactory: (db: DataSource, health: HealthService, accuracy: AccuracyService, drift: DriftService) =>
             new OverviewService(db)
-              .registerSource('service', serviceStatusFromLog(db))
+              .registerSource('service', serviceStatus(health))
               .registerSource('accuracy', accuracyStatus(db, accuracy))
               .registerSource('drift', drift.statusSource()),
         },

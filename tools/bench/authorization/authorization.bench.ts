@@ -24,6 +24,7 @@ import { describeOutputMismatch, loadExpectedCases, readExpectedFile, sampleMode
 import { createEmptyDatabase } from '@modelport/testing';
 import { jsonPoster, type JsonPoster } from '../serving/load-generator';
 import { cleanupsOnExit } from '../shared/cleanups';
+import { gql } from '../shared/graphql';
 
 const { values: args } = parseArgs({
   options: {
@@ -147,17 +148,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   await exited;
   clearTimeout(timer);
-}
-
-async function gql<T = any>(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
 }
 
 // ---------- set-up ----------

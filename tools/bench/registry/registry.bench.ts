@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEmptyDatabase } from '@modelport/testing';
 import { linearRegressionModel } from '@modelport/sample-models';
+import { gql as benchGql } from '../shared/graphql';
 
 const { values: args } = parseArgs({
   options: {
@@ -80,16 +81,7 @@ async function startServer(name: string): Promise<Omit<Server, 'projectId' | 'mo
   };
 }
 
-async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = <T = any>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> => benchGql<T>(url, TOKEN, query, variables);
 
 /** A distinct, valid ONNX file per version: the sample model with a unique producer version. */
 function artifact(seed: number): Buffer {

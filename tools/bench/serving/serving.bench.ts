@@ -15,6 +15,7 @@ import { type CpuUse, startCpuMeter } from './cpu-meter';
 import { addResult, closedLoop, emptyResult, jsonPoster, type LoadResult, percentile, type Send } from './load-generator';
 import { SESSION_OPTIONS } from './session-options';
 import { cleanupsOnExit } from '../shared/cleanups';
+import { gql as benchGql } from '../shared/graphql';
 
 const { values: args } = parseArgs({
   options: {
@@ -214,16 +215,7 @@ async function startEchoServer(): Promise<Proc & { address: string }> {
 
 // ---------- Modelport set-up through its public API ----------
 
-async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = <T = any>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> => benchGql<T>(url, TOKEN, query, variables);
 
 interface Deployments {
   /** (c) and (d): default deployment settings. */

@@ -1,9 +1,7 @@
 import { silentLogger } from '@modelport/observability';
 import { createTestDatabase, type TestDatabase, caught } from '@modelport/testing';
 import { approvalEntities, approvalMigrations, ApprovalAction, ApprovalErrorCode, ApprovalService, type GateInput } from '../approvals';
-import { defineAbilityFor } from '../domain/ability';
 import type { Caller } from '../domain/identity.service';
-import type { Principal } from '../domain/principal';
 import type { ProjectRole } from '../domain/roles';
 import { governanceEntities, governanceMigrations, MembershipEntity, ProjectEntity, UserEntity } from '../persistence';
 import { effectiveMemberships } from './domain/effective-memberships';
@@ -11,6 +9,7 @@ import { GroupErrorCode } from './domain/group.errors';
 import { groupIdsByNames, groupNamesOfUser, groupProjectRoles, SqlGroupDirectory } from './domain/group-queries';
 import { GroupService } from './domain/group.service';
 import { groupEntities, groupMigrations, GroupEntity } from './persistence';
+import { callerFromDatabase } from '../domain/caller.fixture';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
@@ -23,18 +22,7 @@ describe('GroupService against PostgreSQL', () => {
   type Who = Exclude<keyof typeof ids, 'P' | 'Q'>;
   const callers = {} as Record<Who, Caller>;
 
-  async function callerOf(userId: string): Promise<Caller> {
-    const row = await db.dataSource.getRepository(UserEntity).findOneByOrFail({ id: userId });
-    const memberships = await db.dataSource.getRepository(MembershipEntity).find({ where: { userId } });
-    const principal: Principal = {
-      userId,
-      userName: row.name,
-      isPlatformAdmin: row.isPlatformAdmin,
-      tokenId: 'test',
-      memberships: new Map(memberships.map((m) => [m.projectId, m.role])),
-    };
-    return { principal, ability: defineAbilityFor(principal) };
-  }
+  const callerOf = (userId: string): Promise<Caller> => callerFromDatabase(db.dataSource, userId);
 
   async function user(name: string, isPlatformAdmin = false): Promise<string> {
     return (await db.dataSource.getRepository(UserEntity).save({ name, nameKey: name.toLowerCase(), displayName: null, isPlatformAdmin })).id;

@@ -16,6 +16,5 @@ export {
   type TokenScope,
   type ScopableRule,
 } from './domain/token-scopes';
-export { abilityWithScopes } from './domain/scoped-ability';
 export { ExternalIdentityRepository } from './persistence/external-identity.repository';
 export { identityMigrations, GovernanceExternalIdentities1795800100000, GovernanceTokenScopes1795800200000 } from './persistence/identity.migrations';

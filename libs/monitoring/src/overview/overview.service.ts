@@ -150,27 +150,3 @@ export class OverviewService {
     return result.slice(0, limit);
   }
 }
-
-/**
- * Service status from the prediction log over the last `minutes`: red at 5 % errors or more, amber at 1 %,
- * unknown without traffic. (Thresholds of the overview only; alert rules carry their own.)
- */
-export function serviceStatusFromLog(db: DataSource, minutes = 15): StatusSource {
-  return async (ids, now) => {
-    const rows: { deployment_id: string; total: number; errors: number; p99_us: number | null }[] = await db.query(
-      `SELECT deployment_id, count(*)::int AS total, count(*) FILTER (WHERE status = 'error')::int AS errors,
-              percentile_disc(0.99) WITHIN GROUP (ORDER BY latency_us) AS p99_us
-         FROM predictions WHERE deployment_id = ANY($1::uuid[]) AND received_at > $2 AND received_at <= $3
-        GROUP BY deployment_id`,
-      [ids, new Date(now.getTime() - minutes * 60_000), now],
-    );
-    return new Map(
-      rows.map((r) => {
-        const rate = r.errors / r.total;
-        const status: Status = rate >= 0.05 ? 'red' : rate >= 0.01 ? 'amber' : 'green';
-        const p99 = r.p99_us === null ? '' : `, p99 ${(Number(r.p99_us) / 1000).toFixed(1)} ms`;
-        return [r.deployment_id, { status, detail: `${r.total} requests in ${minutes} min, ${(rate * 100).toFixed(1)} % errors${p99}` }];
-      }),
-    );
-  };
-}

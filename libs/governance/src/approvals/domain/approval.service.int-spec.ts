@@ -3,9 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { silentLogger } from '@modelport/observability';
 import { createJobQueue, type JobOptions, type JobQueue } from '@modelport/queue';
 import { createTestDatabase, sleep, type TestDatabase, caught } from '@modelport/testing';
-import { defineAbilityFor } from '../../domain/ability';
 import type { Caller, Clock } from '../../domain/identity.service';
-import type { Principal } from '../../domain/principal';
 import type { ProjectRole } from '../../domain/roles';
 import { groupEntities, groupMigrations } from '../../groups/persistence';
 import { governanceEntities, governanceMigrations, MembershipEntity, ProjectEntity, UserEntity } from '../../persistence';
@@ -15,6 +13,7 @@ import { registerApprovalJobs } from './approval.jobs';
 import type { ApprovalPolicyInput } from './approval.rules';
 import { APPLY_CHANGE_REQUEST_JOB, ApprovalService, type ApplyJobQueue, type GateInput } from './approval.service';
 import { ApprovalAction, type ActingAs, type ChangeApplier, type ChangeRequestEventNotice, type ChangeRequestView, type PreconditionResult } from './approval.types';
+import { callerFromDatabase } from '../../domain/caller.fixture';
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
 const HOUR = 3600_000;
@@ -64,18 +63,7 @@ describe('ApprovalService against PostgreSQL', () => {
     return row.id;
   }
 
-  async function callerOf(userId: string): Promise<Caller> {
-    const row = await db.dataSource.getRepository(UserEntity).findOneByOrFail({ id: userId });
-    const memberships = await db.dataSource.getRepository(MembershipEntity).find({ where: { userId } });
-    const principal: Principal = {
-      userId,
-      userName: row.name,
-      isPlatformAdmin: row.isPlatformAdmin,
-      tokenId: 'test',
-      memberships: new Map(memberships.map((m) => [m.projectId, m.role])),
-    };
-    return { principal, ability: defineAbilityFor(principal) };
-  }
+  const callerOf = (userId: string): Promise<Caller> => callerFromDatabase(db.dataSource, userId);
 
   function newService(q: ApplyJobQueue = queue): ApprovalService {
     return new ApprovalService(db.dataSource, q, { maxPageSize: 10, logger: silentLogger(), onEvent: (e) => void events.push(e) }, clock);

@@ -3,8 +3,13 @@ import { asSubject, defineAbilityFor, type Action, type AppAbility, type Subject
 import { GovernanceError, GovernanceErrorCode } from '../../domain/governance.errors';
 import type { Principal } from '../../domain/principal';
 import { PROJECT_ROLES, type ProjectRole } from '../../domain/roles';
-import { abilityWithScopes } from './scoped-ability';
 import { DEFAULT_TOKEN_SCOPES, scopeRules, TOKEN_SCOPES, validateScopes, type TokenScope } from './token-scopes';
+
+/** A caller's ability cut down to its token's scopes, as PolicyService builds it (rule by rule, with scopeRules). */
+function abilityWithScopes(principal: Principal, scopes: readonly TokenScope[] | null): AppAbility {
+  const ability = defineAbilityFor(principal);
+  return scopes ? createMongoAbility<AppAbility>(scopeRules(scopes)(ability.rules)) : ability;
+}
 
 const OWN = '11111111-1111-4111-8111-111111111111';
 const OTHER = '22222222-2222-4222-8222-222222222222';

@@ -1,30 +1,43 @@
-import type { DataSource } from 'typeorm';
-import { AlertKind } from './alert.types';
+import type { HealthService } from '../../health/domain/health.service';
+import type { StatusPart, StatusSource } from '../../overview/overview.service';
 import type { AlertSignalRegistry } from './alert.service';
+import { AlertKind } from './alert.types';
 
 /**
- * The service-health kinds, read from the prediction log over the rule's window (the (deployment_id,
- * received_at) index bounds the scan to the window's rows): error rate, p99 latency in ms, and the number of
- * requests (for NO_TRAFFIC, where an empty window is the signal, not missing data).
+ * The service-health kinds, read from the per-minute health rollups over the rule's window (never the raw
+ * prediction log): error rate, p99 latency in ms, and the number of requests (for NO_TRAFFIC, where an empty
+ * window is the signal, not missing data).
  */
-export function registerServiceSignals(registry: AlertSignalRegistry, db: DataSource): AlertSignalRegistry {
-  const window = async (deploymentId: string, minutes: number, now: Date) => {
-    const [row] = (await db.query(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'error')::int AS errors,
-              percentile_disc(0.99) WITHIN GROUP (ORDER BY latency_us) AS p99_us
-         FROM predictions WHERE deployment_id = $1 AND received_at > $2 AND received_at <= $3`,
-      [deploymentId, new Date(now.getTime() - minutes * 60_000), now],
-    )) as { total: number; errors: number; p99_us: number | null }[];
-    return row!;
-  };
+export function registerServiceSignals(registry: AlertSignalRegistry, health: Pick<HealthService, 'figures'>): AlertSignalRegistry {
+  const over = (deploymentId: string, minutes: number, now: Date) => health.figures(deploymentId, new Date(now.getTime() - minutes * 60_000), now);
   return registry
     .register(AlertKind.ERROR_RATE, async (rule, now) => {
-      const w = await window(rule.deploymentId, rule.windowMinutes, now);
-      return w.total === 0 ? null : w.errors / w.total;
+      const f = await over(rule.deploymentId, rule.windowMinutes, now);
+      return f.requests === 0 ? null : f.errorRate;
     })
     .register(AlertKind.LATENCY_P99, async (rule, now) => {
-      const w = await window(rule.deploymentId, rule.windowMinutes, now);
-      return w.p99_us === null ? null : Number(w.p99_us) / 1000;
+      const p99 = (await over(rule.deploymentId, rule.windowMinutes, now)).latencyP99Us;
+      return p99 === null ? null : p99 / 1000;
     })
-    .register(AlertKind.NO_TRAFFIC, async (rule, now) => (await window(rule.deploymentId, rule.windowMinutes, now)).total);
+    .register(AlertKind.NO_TRAFFIC, async (rule, now) => (await over(rule.deploymentId, rule.windowMinutes, now)).requests);
+}
+
+/**
+ * The overview's service part from the rollups of the last `minutes`: red at 5 % errors or more, amber at 1 %,
+ * unknown without traffic. (Thresholds of the overview only; alert rules carry their own.)
+ */
+export function serviceStatus(health: Pick<HealthService, 'figures'>, minutes = 15): StatusSource {
+  return async (ids, now) => {
+    const out = new Map<string, StatusPart>();
+    for (const id of ids) {
+      const f = await health.figures(id, new Date(now.getTime() - minutes * 60_000), now);
+      if (f.requests === 0) continue;
+      const p99 = f.latencyP99Us === null ? '' : `, p99 ${(f.latencyP99Us / 1000).toFixed(1)} ms`;
+      out.set(id, {
+        status: f.errorRate >= 0.05 ? 'red' : f.errorRate >= 0.01 ? 'amber' : 'green',
+        detail: `${f.requests} requests in ${minutes} min, ${(f.errorRate * 100).toFixed(1)} % errors${p99}`,
+      });
+    }
+    return out;
+  };
 }
