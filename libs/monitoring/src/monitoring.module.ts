@@ -112,9 +112,10 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
       concurrency: 1,
     });
     // Every batch the prediction log commits in this process is counted into the rollups.
-    const stopRollups = this.serving.writer.onFlushed((rows) => this.rollup.record(rows));
+    // Shadow and replay rows are the challengers' (compared by the lifecycle), not the deployment's service.
+    const stopRollups = this.serving.writer.onFlushed((rows) => this.rollup.record(liveRows(rows)));
     // Drift windows are folded in the background: the writer does not wait for them.
-    const stopDrift = this.serving.writer.onFlushed((rows) => void this.drift.record(rows));
+    const stopDrift = this.serving.writer.onFlushed((rows) => void this.drift.record(liveRows(rows)));
     this.unsubscribe = () => {
       stopRollups();
       stopDrift();
@@ -132,4 +133,9 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
     this.unsubscribe?.();
     this.unsubscribe = null;
   }
+}
+
+/** The rows answered to callers (champion and canaries); a batch with none other is passed through as is. */
+function liveRows<T extends { readonly role?: string }>(rows: readonly T[]): readonly T[] {
+  return rows.every((r) => r.role === undefined || r.role === 'live') ? rows : rows.filter((r) => r.role === undefined || r.role === 'live');
 }

@@ -4,6 +4,7 @@ import {
   ServingDeployments1764600000000,
   ServingDeploymentsAwaitingApproval1795801000000,
   ServingExternalDeployments1795801400000,
+  ServingTrafficPolicies1795900000000,
 } from '../deployments/persistence/deployments.migrations';
 import { servingPredictionMigrations } from '../predictions';
 
@@ -15,4 +16,5 @@ export const servingMigrations = [
   ServingDeploymentEventChangeRequests1795800500000,
   ServingDeploymentsAwaitingApproval1795801000000,
   ServingExternalDeployments1795801400000,
+  ServingTrafficPolicies1795900000000,
 ];

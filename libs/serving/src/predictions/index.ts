@@ -10,6 +10,7 @@ export {
   type PredictionLogRow,
   type PredictionProtocol,
   type PredictionReceipt,
+  type PredictionRole,
   type PredictionStatus,
 } from './prediction-log.types';
 export { PredictionLogWriter, type PredictionLogWriterOptions, type PredictionLogStats, type PredictionLogFlushListener } from './prediction-log.writer';

@@ -36,7 +36,7 @@ function encoded(r: PredictionLogRow, withoutPayload = false): Record<string, un
 describe('the prediction log INSERT', () => {
   it('passes one typed array per column to unnest and skips rows already written', () => {
     expect(INSERT_PREDICTIONS_SQL).toContain('SELECT * FROM unnest($1::uuid[], $2::timestamptz[]');
-    expect(INSERT_PREDICTIONS_SQL).toContain(`$${PREDICTION_COLUMNS.length}::jsonb[])`);
+    expect(INSERT_PREDICTIONS_SQL).toContain(`$${PREDICTION_COLUMNS.length}::uuid[])`);
     expect(INSERT_PREDICTIONS_SQL).toMatch(/ON CONFLICT \(id\) DO NOTHING$/);
   });
 });

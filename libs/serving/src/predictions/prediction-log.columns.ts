@@ -30,6 +30,8 @@ export const PREDICTION_COLUMNS = [
   ['parameters', 'jsonb'],
   ['inputs', 'jsonb'],
   ['outputs', 'jsonb'],
+  ['role', 'text'],
+  ['shadow_of', 'uuid'],
 ] as const;
 
 const COLUMN_LIST = PREDICTION_COLUMNS.map(([name]) => name).join(', ');
@@ -140,6 +142,8 @@ export function encodeRow(row: PredictionLogRow, columns: ColumnArrays, at: numb
     columns[20]![at] = withoutPayload ? null : json(row.parameters);
     columns[21]![at] = payload ? json(row.inputs) : null;
     columns[22]![at] = payload ? json(row.outputs) : null;
+    columns[23]![at] = row.role ?? 'live';
+    columns[24]![at] = row.shadowOf ?? null;
   } catch (err) {
     throw new RowEncodingError(row?.id, err);
   }

@@ -56,4 +56,24 @@ export class ServingPredictionLog1795735500000 implements MigrationInterface {
   }
 }
 
-export const servingPredictionMigrations: MigrationClass[] = [ServingPredictionLog1795735500000];
+/**
+ * Shadow and replay predictions go to the same log with their role and the live prediction they copy, so a
+ * comparison joins each pair. Monitoring reads live rows only.
+ */
+export class ServingPredictionRoles1795900000100 implements MigrationInterface {
+  name = 'ServingPredictionRoles1795900000100';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE predictions
+      ADD COLUMN role text NOT NULL DEFAULT 'live' CHECK (role IN ('live', 'shadow', 'replay')),
+      ADD COLUMN shadow_of uuid`);
+    await q.query(`CREATE INDEX predictions_shadow_of_idx ON predictions (shadow_of) WHERE shadow_of IS NOT NULL`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DELETE FROM predictions WHERE role <> 'live'`);
+    await q.query(`ALTER TABLE predictions DROP COLUMN shadow_of, DROP COLUMN role`);
+  }
+}
+
+export const servingPredictionMigrations: MigrationClass[] = [ServingPredictionLog1795735500000, ServingPredictionRoles1795900000100];

@@ -126,7 +126,7 @@ export class PredictionLogService {
 
     const withPayload = filter.includePayload === true;
     const params: unknown[] = [deploymentIds, limit + 1];
-    const where = ['p.deployment_id = d.id'];
+    const where = ['p.deployment_id = d.id', `p.role = 'live'`];
     if (status !== null) {
       params.push(status);
       where.push(`p.status = $${params.length}`);

@@ -3,6 +3,12 @@ export type PredictionProtocol = 'rest' | 'grpc' | 'ingest';
 
 export type PredictionStatus = 'ok' | 'error';
 
+/**
+ * live: answered to the caller (the champion or a canary). shadow: a shadow challenger's copy of a live
+ * request, never answered. replay: a version scored on a stored live request by a replay job.
+ */
+export type PredictionRole = 'live' | 'shadow' | 'replay';
+
 export const PREDICTION_STATUSES: readonly PredictionStatus[] = ['ok', 'error'];
 
 /**
@@ -46,6 +52,10 @@ export interface PredictionLogRow {
   readonly outputs: unknown;
   /** The request's V2 `parameters` (metadata, always written when present). */
   readonly parameters: Readonly<Record<string, unknown>> | null;
+  /** Absent: live. Monitoring (health, drift, accuracy) reads live rows only. */
+  readonly role?: PredictionRole;
+  /** For shadow and replay rows: the id of the live prediction this one copies. */
+  readonly shadowOf?: string | null;
 }
 
 /** A logged prediction as the API shows it: the receipt, plus the payload when it was stored (and asked for). */

@@ -81,7 +81,8 @@ function makeRow(i: number, overrides: Partial<PredictionLogRow> = {}): Predicti
       ...overrides,
     };
   }
-  if (kind === 3) return { ...base, status: 'error', errorStatus: 503, errorMessage: 'plugin runtime-onnx is restarting', outputs: null, ...overrides };
+  // A shadow challenger's failed copy of a live request.
+  if (kind === 3) return { ...base, status: 'error', errorStatus: 503, errorMessage: 'plugin runtime-onnx is restarting', outputs: null, role: 'shadow', shadowOf: newPredictionId(), ...overrides };
   return { ...base, ...overrides };
 }
 
@@ -111,6 +112,8 @@ function expectedRecord(row: PredictionLogRow): Record<string, unknown> {
     inputs: row.payloadStored ? row.inputs : null,
     outputs: row.payloadStored ? (row.outputs ?? null) : null,
     parameters: row.parameters,
+    role: row.role ?? 'live',
+    shadow_of: row.shadowOf ?? null,
   };
 }
 

@@ -126,7 +126,7 @@ export class AccuracyService {
       `SELECT ${bucketSql.replace('%s', 'received_at')} AS bucket,
               count(*) FILTER (WHERE status = 'ok')::int AS predictions,
               count(*) FILTER (WHERE status <> 'ok')::int AS failed
-         FROM predictions WHERE deployment_id = $1 AND received_at >= $4 AND received_at < $5
+         FROM predictions WHERE deployment_id = $1 AND role = 'live' AND received_at >= $4 AND received_at < $5
         GROUP BY 1`,
       [deploymentId, ...gridParams, from, to],
     )) as { bucket: string; predictions: number; failed: number }[];

@@ -243,7 +243,7 @@ export class ActualsService {
              FROM candidates c
              CROSS JOIN LATERAL (
                SELECT p.id, p.received_at FROM predictions p
-                WHERE p.deployment_id = $1
+                WHERE p.deployment_id = $1 AND p.role = 'live'
                   AND (p.id = CASE WHEN c.association_id ~ ${UUID_TEXT} THEN c.association_id::uuid END OR p.request_id = c.association_id)
                 ORDER BY (p.id::text = lower(c.association_id)) DESC, (p.status = 'ok') DESC, p.received_at DESC, p.id DESC
                 LIMIT 1
@@ -344,7 +344,7 @@ export class ActualsService {
     const out = new Map<string, Resolved>();
     const uuids = associationIds.filter(isUuid);
     if (uuids.length) {
-      const rows = (await this.db.query(`SELECT id::text AS id, input_rows FROM predictions WHERE deployment_id = $1 AND id = ANY($2::uuid[])`, [
+      const rows = (await this.db.query(`SELECT id::text AS id, input_rows FROM predictions WHERE deployment_id = $1 AND role = 'live' AND id = ANY($2::uuid[])`, [
         deploymentId,
         uuids.map((u) => u.toLowerCase()),
       ])) as { id: string; input_rows: number | null }[];
@@ -358,7 +358,7 @@ export class ActualsService {
     if (rest.length) {
       const rows = (await this.db.query(
         `SELECT DISTINCT ON (request_id) request_id, id::text AS id, input_rows FROM predictions
-          WHERE deployment_id = $1 AND request_id = ANY($2::text[])
+          WHERE deployment_id = $1 AND role = 'live' AND request_id = ANY($2::text[])
           ORDER BY request_id, (status = 'ok') DESC, received_at DESC, id DESC`,
         [deploymentId, rest],
       )) as { request_id: string; id: string; input_rows: number | null }[];

@@ -83,7 +83,7 @@ const REBUILD_SQL = `
     SELECT deployment_id AS d, date_bin('1 minute', received_at, TIMESTAMPTZ 'epoch') AS m, coalesce(model_version_id, '${NO_MODEL_VERSION}'::uuid) AS v,
            deployment_name, received_at, status, error_status, latency_us, input_rows
     FROM predictions
-    WHERE received_at >= $1 AND received_at < $2 AND ($3::uuid IS NULL OR deployment_id = $3)
+    WHERE received_at >= $1 AND received_at < $2 AND ($3::uuid IS NULL OR deployment_id = $3) AND role = 'live'
   ), figures AS (
     SELECT d, m, v,
            count(*) AS requests,
@@ -330,7 +330,7 @@ export class HealthStore {
         `INSERT INTO deployment_consumer_minutes (deployment_id, minute, model_version_key, consumer_id)
          SELECT DISTINCT deployment_id, date_bin('1 minute', received_at, TIMESTAMPTZ 'epoch'), coalesce(model_version_id, '${NO_MODEL_VERSION}'::uuid), consumer_id
          FROM predictions
-         WHERE received_at >= $1 AND received_at < $2 AND ($3::uuid IS NULL OR deployment_id = $3) AND consumer_id IS NOT NULL`,
+         WHERE received_at >= $1 AND received_at < $2 AND ($3::uuid IS NULL OR deployment_id = $3) AND role = 'live' AND consumer_id IS NOT NULL`,
         params,
       );
       const [summary] = (await runner.query('SELECT count(*)::int AS minutes, coalesce(sum(requests), 0)::float8 AS requests FROM health_rebuilt')) as {

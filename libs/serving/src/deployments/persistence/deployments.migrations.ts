@@ -102,3 +102,45 @@ export class ServingExternalDeployments1795801400000 implements MigrationInterfa
     await q.query(`ALTER TABLE deployments DROP COLUMN kind`);
   }
 }
+
+/**
+ * Traffic policies (champion, canaries, shadows) and safe promotion. The champion stays in
+ * `deployments.model_version_id`; every other version a deployment has loaded is a row of
+ * `deployment_versions`: a canary (live, with a weight), a shadow (a copy of live traffic, never
+ * answered), or the standby (the previous champion, kept loaded through the bake period so a
+ * rollback switches back without loading anything).
+ */
+export class ServingTrafficPolicies1795900000000 implements MigrationInterface {
+  name = 'ServingTrafficPolicies1795900000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE deployment_versions (
+      deployment_id uuid NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+      model_version_id uuid NOT NULL REFERENCES model_versions(id) ON DELETE RESTRICT,
+      role text NOT NULL CHECK (role IN ('canary', 'shadow', 'standby')),
+      weight integer NOT NULL DEFAULT 0 CHECK (weight BETWEEN 0 AND 100 AND (role = 'canary' OR weight = 0)),
+      state text NOT NULL CHECK (state IN ('LOADING', 'READY', 'FAILED')),
+      failure text,
+      plugin_name text,
+      model_key text,
+      added_by uuid,
+      reason text NOT NULL DEFAULT '',
+      added_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (deployment_id, model_version_id)
+    )`);
+    await q.query(`CREATE UNIQUE INDEX deployment_versions_one_standby ON deployment_versions (deployment_id) WHERE role = 'standby'`);
+    await q.query(`ALTER TABLE deployments
+      ADD COLUMN sticky_by text NOT NULL DEFAULT 'none' CHECK (sticky_by IN ('none', 'consumer', 'request-parameter')),
+      ADD COLUMN sticky_parameter text,
+      ADD COLUMN previous_version_id uuid REFERENCES model_versions(id) ON DELETE SET NULL,
+      ADD COLUMN bake_until timestamptz,
+      ADD COLUMN bake_settings jsonb`);
+    await q.query(`ALTER TABLE deployment_events ADD COLUMN reason text`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE deployment_events DROP COLUMN reason`);
+    await q.query(`ALTER TABLE deployments DROP COLUMN sticky_by, DROP COLUMN sticky_parameter, DROP COLUMN previous_version_id, DROP COLUMN bake_until, DROP COLUMN bake_settings`);
+    await q.query(`DROP TABLE deployment_versions`);
+  }
+}
