@@ -53,9 +53,10 @@ export const LOGISTIC_BIAS = -0.25;
 /**
  * Input `features` FLOAT ['batch', 3]; outputs `label` INT64 ['batch'] (0 or 1) and
  * `probabilities` FLOAT ['batch', 2] ([1 - p, p]). Graph: MatMul, Add, Sigmoid, Sub (1 - p),
- * Concat, ArgMax(axis 1, keepdims 0). IR 8, opset 13.
+ * Concat, ArgMax(axis 1, keepdims 0). IR 8, opset 13. Other weights give a challenger of the same signature.
  */
-export function binaryLogisticRegressionModel(): Uint8Array {
+export function binaryLogisticRegressionModel(weights: readonly number[] = LOGISTIC_WEIGHTS, bias: number = LOGISTIC_BIAS): Uint8Array {
+  if (weights.length !== 3) throw new Error(`the logistic regression takes 3 weights, got ${weights.length}`);
   return encodeOnnxModel({
     ir_version: 8,
     producer_name: SAMPLE_PRODUCER_NAME,
@@ -77,8 +78,8 @@ export function binaryLogisticRegressionModel(): Uint8Array {
         }),
       ],
       initializer: [
-        floatTensor('weights', [3, 1], [...LOGISTIC_WEIGHTS]),
-        floatTensor('bias', [1], [LOGISTIC_BIAS]),
+        floatTensor('weights', [3, 1], [...weights]),
+        floatTensor('bias', [1], [bias]),
         floatTensor('one', [1], [1]),
       ],
       input: [valueInfo('features', tensorType('FLOAT', ['batch', 3]))],

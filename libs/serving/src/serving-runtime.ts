@@ -14,6 +14,7 @@ import { DeploymentService } from './deployments/domain/deployment.service';
 import { RouteTable } from './deployments/domain/route-table';
 import type { ServingBackend } from './deployments/domain/serving-backend';
 import { DynamicBatcher } from './gateway/dynamic-batcher';
+import { TrafficService } from './traffic/traffic.service';
 import { GatewayService } from './gateway/gateway.service';
 import { addV2Grpc } from './gateway/v2-grpc';
 import { registerV2Rest } from './gateway/v2-rest';
@@ -58,6 +59,7 @@ export class ServingRuntime {
   readonly writer: PredictionLogWriter;
   readonly predictions: PredictionLogService;
   readonly deployments: DeploymentService;
+  readonly traffic: TrafficService;
   readonly gateway: GatewayService;
   readonly limits: TensorLimits;
   readonly batcher = new DynamicBatcher();
@@ -136,6 +138,7 @@ export class ServingRuntime {
       log,
       deps.approvals ?? null,
     );
+    this.traffic = new TrafficService(deps.dataSource, deps.registry, this.deployments, this.routes, log, deps.approvals ?? null);
     this.limits = {
       ...DEFAULT_TENSOR_LIMITS,
       maxElements: config.serving.maxTensorElements,

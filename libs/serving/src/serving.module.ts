@@ -10,6 +10,7 @@ import { RegistryModule, RegistryService } from '@modelport/registry';
 import type { ArtifactStore } from '@modelport/storage';
 import { DeploymentService } from './deployments/domain/deployment.service';
 import { DeploymentResolver } from './deployments/graphql/deployment.resolver';
+import { TrafficResolver } from './traffic/graphql/traffic.resolver';
 import { DeploymentTraceResolver, PredictionTraceResolver, ServingResolver } from './graphql/serving.resolver';
 import { PluginHost } from './plugins';
 import { PredictionLogService } from './predictions';
@@ -39,6 +40,7 @@ import { IngestionController } from './ingestion/ingestion.controller';
     { provide: PluginHost, inject: [ServingRuntime], useFactory: (rt: ServingRuntime) => rt.host },
     { provide: PredictionLogService, inject: [ServingRuntime], useFactory: (rt: ServingRuntime) => rt.predictions },
     DeploymentResolver,
+    TrafficResolver,
     ServingResolver,
     PredictionTraceResolver,
     DeploymentTraceResolver,

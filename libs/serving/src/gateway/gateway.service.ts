@@ -9,7 +9,8 @@ import {
   type Tensor,
   type TensorLimits,
 } from '@modelport/plugin-sdk';
-import type { Route, RouteTable } from '../deployments/domain/route-table';
+import type { Route, RouteTable, RouteVariant } from '../deployments/domain/route-table';
+import { chooseLiveVersion } from '../traffic/traffic-policy';
 import { newPredictionId, shouldStorePayload, type PredictionLogRow } from '../predictions';
 import type { ServingBackend } from '../deployments/domain/serving-backend';
 import { fromPluginError, GatewayError, toGatewayError } from './gateway.errors';
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   readonly authCacheMs: number;
   readonly inferDeadlineMs: number;
   readonly maxRequestedOutputs: number;
+  /** Shadow copies running at once in this process; a copy beyond it is skipped (counted), never queued. Default 64. */
+  readonly maxShadowInflight?: number;
 }
 
 /** A request's tensors and options, decoded from REST JSON or a gRPC message. */
@@ -68,6 +71,11 @@ export interface InferAnswer {
  * prediction with its receipt, successful or not.
  */
 export class GatewayService {
+  /** Per route: the champion and each canary and shadow as a route of its own (receipt, batching key, plugin). */
+  private readonly targets = new WeakMap<Route, { canaries: Route[]; shadows: Route[]; live: { versionId: string; weight: number }[] }>();
+  private shadowInflight = 0;
+  /** Shadow copies run, skipped because too many were running, and failed (never seen by callers). */
+  readonly shadowStats = { run: 0, skipped: 0, failed: 0 };
   private readonly callers = new Map<string, { principal: Principal; identityVersion: number; until: number }>();
   private readonly maxCachedCallers = 10_000;
   private audit: AuditSink | null = null;
@@ -146,10 +154,54 @@ export class GatewayService {
     if (!route || !caller.ability.can('read', subjectOf(route))) {
       throw GatewayError.notFound(`No deployment named "${name}" is visible to you. The V2 model name is the deployment name.`);
     }
-    if (version !== '' && version !== String(route.modelVersion)) {
-      throw GatewayError.notFound(`Deployment "${name}" serves model version ${route.modelVersion}, not "${version}". Leave the version out to use the one it serves.`);
+    if (version !== '' && version !== String(route.modelVersion) && !route.canaries?.some((c) => String(c.modelVersion) === version)) {
+      const live = [route.modelVersion, ...(route.canaries ?? []).map((c) => c.modelVersion)].join(', ');
+      throw GatewayError.notFound(`Deployment "${name}" serves model version ${live}, not "${version}". Leave the version out to let its traffic policy choose.`);
     }
     return route;
+  }
+
+  private targetsOf(route: Route): { canaries: Route[]; shadows: Route[]; live: { versionId: string; weight: number }[] } {
+    let targets = this.targets.get(route);
+    if (!targets) {
+      const as = (v: RouteVariant): Route => ({
+        ...route,
+        modelVersionId: v.modelVersionId,
+        modelVersion: v.modelVersion,
+        artifactSha256: v.artifactSha256,
+        pluginName: v.pluginName,
+        pluginId: v.pluginId,
+        pluginVersion: v.pluginVersion,
+        modelKey: v.modelKey,
+        signature: v.signature,
+        canaries: [],
+        shadows: [],
+      });
+      const canaries = route.canaries ?? [];
+      const championWeight = 100 - canaries.reduce((sum, c) => sum + c.weight, 0);
+      targets = {
+        canaries: canaries.map(as),
+        shadows: (route.shadows ?? []).map(as),
+        live: [{ versionId: route.modelVersionId, weight: championWeight }, ...canaries.map((c) => ({ versionId: c.modelVersionId, weight: c.weight }))],
+      };
+      this.targets.set(route, targets);
+    }
+    return targets;
+  }
+
+  /**
+   * The live version that answers: the one the request names, else by the canary weights (the champion takes
+   * the rest), by a hash of the sticky key when the deployment has one.
+   */
+  private choose(route: Route, version: string, caller: Caller, parameters: Readonly<Record<string, unknown>>): Route {
+    const canaries = route.canaries ?? [];
+    if (canaries.length === 0) return route;
+    const targets = this.targetsOf(route);
+    if (version !== '') return version === String(route.modelVersion) ? route : targets.canaries.find((c) => String(c.modelVersion) === version)!;
+    const sticky = route.stickyBy === 'consumer' ? caller.principal.userId : route.stickyBy === 'request-parameter' ? parameters[route.stickyParameter ?? ''] : null;
+    const key = sticky === null || sticky === undefined ? null : String(sticky);
+    const chosen = chooseLiveVersion(targets, key);
+    return chosen === route.modelVersionId ? route : targets.canaries.find((c) => c.modelVersionId === chosen)!;
   }
 
   async infer(caller: Caller, request: InferRequest): Promise<InferAnswer> {
@@ -160,6 +212,7 @@ export class GatewayService {
     let failure: GatewayError | null = null;
     const predictionId = newPredictionId();
     let call: InferCall | null = null;
+    let shadowsOf: { route: Route; call: InferCall } | null = null;
     try {
       route = this.visibleRoute(caller, request.deployment, request.version);
       if (!caller.ability.can('predict', subjectOf(route))) {
@@ -180,6 +233,9 @@ export class GatewayService {
         );
       }
       call = { id: request.id, ...request.decode() };
+      const entered = route;
+      // From here the prediction is the chosen version's: its receipt and log row name it.
+      route = this.choose(route, request.version, caller, call.parameters);
       checkInputsAgainstSignature(call.inputs, route.signature);
       checkRequestedOutputs(call.outputs, route.signature, this.options.maxRequestedOutputs);
       if (!this.sink.hasRoom()) {
@@ -188,12 +244,13 @@ export class GatewayService {
       const held = route;
       const decoded = call;
       const run = (inputs: readonly Tensor[], wanted: readonly string[]) => this.runOnPlugin(held, decoded.id, inputs, wanted);
-      const leave = this.routes.enter(held);
+      const leave = this.routes.enter(entered);
       try {
         outputs = this.batcher && held.maxBatchSize ? await this.batcher.submit(held, decoded, run) : await run(decoded.inputs, decoded.outputs);
       } finally {
         leave();
       }
+      if (entered.shadows?.length) shadowsOf = { route: entered, call: decoded };
       return {
         route: held,
         predictionId,
@@ -208,6 +265,11 @@ export class GatewayService {
       // Requests that never reached a deployment (unknown or invisible name) belong to no project's log.
       if (route) {
         const keep = shouldStorePayload({ payloadLogging: route.payloadLogging, sampleRate: route.payloadSampleRate });
+        // Shadow copies start once the caller has its answer; their rows keep outputs when this one keeps its payload.
+        if (shadowsOf) {
+          const copy = shadowsOf;
+          setImmediate(() => this.runShadows(copy.route, copy.call, predictionId, caller, keep, request.protocol));
+        }
         this.sink.tryAppend({
           id: predictionId,
           receivedAt,
@@ -234,6 +296,65 @@ export class GatewayService {
           parameters: call && Object.keys(call.parameters).length ? call.parameters : null,
         });
       }
+    }
+  }
+
+  /**
+   * Runs a live request's copy on every shadow challenger and logs each answer (role shadow, with the live
+   * prediction's id). Never awaited by the request: a slow, failing or dead shadow costs the caller nothing.
+   * Copies beyond maxShadowInflight are skipped rather than queued, so a stuck shadow cannot pile up memory.
+   */
+  private runShadows(route: Route, call: InferCall, liveId: string, caller: Caller, keepOutputs: boolean, protocol: InferRequest['protocol']): void {
+    const max = this.options.maxShadowInflight ?? 64;
+    for (const shadow of this.targetsOf(route).shadows) {
+      if (this.shadowInflight >= max || !this.sink.hasRoom()) {
+        this.shadowStats.skipped++;
+        continue;
+      }
+      this.shadowInflight++;
+      this.shadowStats.run++;
+      const started = process.hrtime.bigint();
+      const shadowId = newPredictionId();
+      let outputs: Tensor[] | null = null;
+      let failure: GatewayError | null = null;
+      this.runOnPlugin(shadow, `${call.id || liveId}/shadow`, call.inputs, call.outputs)
+        .then((answer) => {
+          outputs = answer;
+        })
+        .catch((err: unknown) => {
+          failure = toGatewayError(err);
+          this.shadowStats.failed++;
+        })
+        .finally(() => {
+          this.shadowInflight--;
+          this.sink.tryAppend({
+            id: shadowId,
+            receivedAt: new Date(),
+            deploymentId: shadow.deploymentId,
+            deploymentName: shadow.name,
+            projectId: shadow.projectId,
+            modelId: shadow.modelId,
+            modelVersionId: shadow.modelVersionId,
+            modelVersion: shadow.modelVersion,
+            artifactSha256: shadow.artifactSha256,
+            pluginId: shadow.pluginId,
+            pluginVersion: shadow.pluginVersion,
+            requestId: call.id || null,
+            protocol,
+            consumerId: caller.principal.userId,
+            status: failure === null ? 'ok' : 'error',
+            errorStatus: (failure as GatewayError | null)?.httpStatus ?? null,
+            errorMessage: (failure as GatewayError | null)?.message ?? null,
+            latencyUs: Number((process.hrtime.bigint() - started) / 1000n),
+            inputRows: call.inputs[0]?.shape[0] ?? null,
+            payloadStored: keepOutputs && outputs !== null,
+            inputs: null,
+            outputs: keepOutputs && outputs ? (outputs as Tensor[]).map(toJson) : null,
+            parameters: null,
+            role: 'shadow',
+            shadowOf: liveId,
+          });
+        });
     }
   }
 

@@ -1,4 +1,4 @@
-import { DeploymentEntity, DeploymentEventEntity } from '../deployments/persistence/deployment.entity';
+import { DeploymentEntity, DeploymentEventEntity, DeploymentVersionEntity } from '../deployments/persistence/deployment.entity';
 import {
   ServingDeploymentEventChangeRequests1795800500000,
   ServingDeployments1764600000000,
@@ -8,7 +8,7 @@ import {
 } from '../deployments/persistence/deployments.migrations';
 import { servingPredictionMigrations } from '../predictions';
 
-export const servingEntities = [DeploymentEntity, DeploymentEventEntity];
+export const servingEntities = [DeploymentEntity, DeploymentEventEntity, DeploymentVersionEntity];
 /** In order: deployments need the registry's tables; the prediction log stands alone. */
 export const servingMigrations = [
   ServingDeployments1764600000000,

@@ -106,7 +106,7 @@ export function signatureDifferences(champion: SignatureSpec, challenger: Signat
  * The live version a request goes to. Without a sticky key, `random` (0..1) decides by weight; with one, a
  * hash of the key does, so one caller keeps one version while the weights stay the same.
  */
-export function chooseLiveVersion(policy: Pick<TrafficPolicy, 'live'>, stickyKey: string | null, random: () => number = Math.random): string {
+export function chooseLiveVersion(policy: { readonly live: readonly { readonly versionId: string; readonly weight: number }[] }, stickyKey: string | null, random: () => number = Math.random): string {
   const bucket = stickyKey === null ? Math.floor(random() * 100) : createHash('sha256').update(stickyKey).digest().readUInt32BE(0) % 100;
   let upTo = 0;
   for (const l of policy.live) {

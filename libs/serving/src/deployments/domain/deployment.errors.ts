@@ -8,6 +8,14 @@ export enum DeploymentErrorCode {
   ROLLOUT_IN_PROGRESS = 'ROLLOUT_IN_PROGRESS',
   ROLLOUT_FAILED = 'ROLLOUT_FAILED',
   DEPLOYMENT_NOT_READY = 'DEPLOYMENT_NOT_READY',
+  /** A challenger that could not take the champion's requests (the differing tensors are named). */
+  SIGNATURE_INCOMPATIBLE = 'SIGNATURE_INCOMPATIBLE',
+  /** Promoting or rolling back to a version that is not loaded and ready on the deployment. */
+  VERSION_NOT_READY = 'VERSION_NOT_READY',
+  /** Another change of the same deployment committed first (e.g. two promotions racing). */
+  CONCURRENT_CHANGE = 'CONCURRENT_CHANGE',
+  /** A rollback with no previous champion to go back to. */
+  NOTHING_TO_ROLL_BACK = 'NOTHING_TO_ROLL_BACK',
 }
 
 const KIND: Record<DeploymentErrorCode, ErrorKind> = {
@@ -18,6 +26,10 @@ const KIND: Record<DeploymentErrorCode, ErrorKind> = {
   ROLLOUT_IN_PROGRESS: 'CONFLICT',
   ROLLOUT_FAILED: 'UNAVAILABLE',
   DEPLOYMENT_NOT_READY: 'UNAVAILABLE',
+  SIGNATURE_INCOMPATIBLE: 'BAD_USER_INPUT',
+  VERSION_NOT_READY: 'CONFLICT',
+  CONCURRENT_CHANGE: 'CONFLICT',
+  NOTHING_TO_ROLL_BACK: 'CONFLICT',
 };
 
 export class DeploymentError extends ModelportError {

@@ -1,13 +1,13 @@
 import { decodeCursor, isUuid, pageSize, toPage, uniqueViolation, type Page, type PageRequest } from '@modelport/database';
-import { accessFilter, ApprovalAction, assertCan, asSubject, type ApprovalService, type Caller, type ChangeRequestEntity } from '@modelport/governance';
+import { accessFilter, ApprovalAction, assertCan, asSubject, type ApprovalService, type Caller, type ChangeApplier, type ChangeRequestEntity } from '@modelport/governance';
 import type { Logger } from '@modelport/observability';
 import type { RegistryService } from '@modelport/registry';
 import type { ArtifactStore } from '@modelport/storage';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DeploymentEntity, DeploymentEventEntity } from '../persistence/deployment.entity';
+import { DeploymentEntity, DeploymentEventEntity, DeploymentVersionEntity } from '../persistence/deployment.entity';
 import { DeploymentError, DeploymentErrorCode } from './deployment.errors';
 import { PAYLOAD_LOGGING, servingSignature, validateDeploymentName, type PayloadLogging } from './deployment.types';
-import type { Route, RouteTable } from './route-table';
+import type { Route, RouteTable, RouteVariant } from './route-table';
 import type { ServingBackend } from './serving-backend';
 
 export interface DeploymentOptions {
@@ -59,8 +59,11 @@ const CONFIG_KEY = /^[a-z][a-z0-9_.-]{0,63}$/;
  * one write, drains and unloads the old; a failed load leaves the old serving.
  */
 export class DeploymentService {
-  /** Deployments with a rollout running in this process; a second one is refused. */
-  private readonly rollouts = new Set<string>();
+  /** @internal Set by TrafficService: applies an approved promotion (a DEPLOYMENT_REPLACE_VERSION request of kind promote). */
+  promotionApplier: ChangeApplier['apply'] | null = null;
+
+  /** Deployments with a rollout running in this process; a second one is refused. @internal (TrafficService) */
+  readonly rollouts = new Set<string>();
 
   constructor(
     private readonly db: DataSource,
@@ -75,6 +78,8 @@ export class DeploymentService {
     this.approvals?.registerApplier(ApprovalAction.DEPLOYMENT_REPLACE_VERSION, {
       checkPrecondition: (request) => this.stillAt(request.targetId, request.precondition),
       apply: async (request, actingAs) => {
+        // A promotion of a loaded challenger changes the served version too (TrafficService applies it).
+        if (request.payload['kind'] === 'promote' && this.promotionApplier) return this.promotionApplier(request, actingAs);
         const { deployment } = await this.replaceModelVersion(actingAs.author, request.payload as unknown as ReplaceModelVersionInput, {
           approved: true,
           changeRequestId: request.id,
@@ -118,7 +123,8 @@ export class DeploymentService {
   }
 
   /** An approved change applies only to the deployment the reviewers saw: same revision, not deleted. */
-  private async stillAt(deploymentId: string | null, precondition: Record<string, unknown>): Promise<{ ok: true } | { ok: false; reason: string }> {
+  /** @internal */
+  async stillAt(deploymentId: string | null, precondition: Record<string, unknown>): Promise<{ ok: true } | { ok: false; reason: string }> {
     const deployment = deploymentId && isUuid(deploymentId) ? await this.db.getRepository(DeploymentEntity).findOneBy({ id: deploymentId }) : null;
     if (!deployment || deployment.deletedAt) return { ok: false, reason: 'the deployment was deleted after the request was made' };
     const expected = precondition['deploymentRevision'];
@@ -380,6 +386,8 @@ export class DeploymentService {
         });
         this.routes.set(await this.routeFor(await this.reload(deploymentId), placed));
         this.logger.info({ deployment: deployment.name, plugin: placed.pluginName, key: placed.modelKey }, 'deployment ready');
+        // Canaries, shadows and the standby come back too (after a restart the plugins started empty).
+        if (await this.loadMembers(deploymentId)) this.routes.set(await this.routeFor(await this.reload(deploymentId), placed));
       } catch (err) {
         const reason = reasonOf(err);
         await this.db.transaction(async (tx) => {
@@ -394,8 +402,30 @@ export class DeploymentService {
     }
   }
 
+  /** Loads every canary, shadow and standby of a deployment; one that fails is FAILED with the reason (and not routed). True if any loaded. */
+  private async loadMembers(deploymentId: string): Promise<boolean> {
+    const deployment = await this.reload(deploymentId);
+    const members = await this.db.getRepository(DeploymentVersionEntity).findBy({ deploymentId });
+    let loaded = false;
+    for (const m of members) {
+      try {
+        const placed = await this.place(deployment, m.modelVersionId);
+        await this.db.getRepository(DeploymentVersionEntity).update(
+          { deploymentId, modelVersionId: m.modelVersionId },
+          { state: 'READY', failure: null, pluginName: placed.pluginName, modelKey: placed.modelKey },
+        );
+        loaded = true;
+      } catch (err) {
+        await this.db.getRepository(DeploymentVersionEntity).update({ deploymentId, modelVersionId: m.modelVersionId }, { state: 'FAILED', failure: reasonOf(err) });
+        this.logger.warn({ deployment: deployment.name, version: m.modelVersionId, role: m.role, reason: reasonOf(err) }, 'could not load a canary, shadow or standby version');
+      }
+    }
+    return loaded;
+  }
+
   /** Loads one version of a deployment on a plugin and waits until the plugin has it. */
-  private async place(deployment: DeploymentEntity, versionId: string): Promise<{ pluginName: string; pluginId: string; pluginVersion: string; modelKey: string }> {
+  /** @internal (TrafficService) `keySuffix` tells apart a second load of the same version (a replay). */
+  async place(deployment: DeploymentEntity, versionId: string, keySuffix = ''): Promise<{ pluginName: string; pluginId: string; pluginVersion: string; modelKey: string }> {
     const version = await this.registry.versionById(versionId);
     if (deployment.kind === 'external') {
       // Served elsewhere: nothing to load; the key still names the version, so the timeline reads the same.
@@ -403,7 +433,7 @@ export class DeploymentService {
     }
     const signature = servingSignature(version.signature, `Version ${version.version}`);
     const plugin = this.backend.choosePlugin(version.format, deployment.requestedPlugin);
-    const modelKey = `${deployment.name}/v${version.version}/${deployment.id.slice(0, 8)}`;
+    const modelKey = `${deployment.name}/v${version.version}/${deployment.id.slice(0, 8)}${keySuffix}`;
     const uri = await this.store.readUrl(version.artifactKey, this.options.artifactUrlTtlSeconds);
     await this.backend.loadModel(plugin.name, {
       model_key: modelKey,
@@ -434,6 +464,14 @@ export class DeploymentService {
     const version = await this.registry.resolveVersion(caller, deployment.modelId, { version: input.version, alias: input.alias });
     if (deployment.kind !== 'external') servingSignature(version.signature, `Version ${version.version}`);
     if (version.id === deployment.modelVersionId && deployment.state === 'READY') return { deployment, changeRequest: null };
+    const member = await this.db.getRepository(DeploymentVersionEntity).findOneBy({ deploymentId: deployment.id, modelVersionId: version.id });
+    if (member) {
+      throw new DeploymentError(
+        DeploymentErrorCode.INVALID_ARGUMENT,
+        `Version ${version.version} is already the deployment's ${member.role}; promote it instead (promoteDeploymentVersion), which keeps the current champion loaded for a rollback.`,
+        { field: 'version' },
+      );
+    }
     if (!options.approved && this.approvals) {
       const current = await this.registry.versionById(deployment.modelVersionId);
       const gate = await this.approvals.gate(caller, {
@@ -518,9 +556,10 @@ export class DeploymentService {
   }
 
   /** Waits for requests still holding a replaced route, then unloads its model. */
-  private async retire(route: Route): Promise<void> {
+  /** @internal */
+  async retire(route: Pick<Route, 'name' | 'pluginName' | 'modelKey'>, drainOf: Route | null = route as Route): Promise<void> {
     if (route.pluginName === EXTERNAL_PLUGIN) return;
-    const drained = await this.routes.drain(route, this.options.drainTimeoutMs);
+    const drained = drainOf ? await this.routes.drain(drainOf, this.options.drainTimeoutMs) : true;
     if (!drained) this.logger.warn({ deployment: route.name, key: route.modelKey }, 'requests still running after the drain timeout; unloading anyway');
     try {
       await this.backend.unloadModel(route.pluginName!, route.modelKey!);
@@ -556,6 +595,9 @@ export class DeploymentService {
     });
     const route = this.routes.delete(deployment.name);
     if (route?.pluginName && route.modelKey) await this.retire(route);
+    for (const m of await this.db.getRepository(DeploymentVersionEntity).findBy({ deploymentId: deployment.id })) {
+      if (m.pluginName && m.modelKey) await this.retire({ name: deployment.name, pluginName: m.pluginName, modelKey: m.modelKey }, null);
+    }
     return { deployment: { ...deployment, deletedAt: new Date() }, changeRequest: null };
   }
 
@@ -581,7 +623,8 @@ export class DeploymentService {
 
   // ---- helpers --------------------------------------------------------------
 
-  private async reload(id: string): Promise<DeploymentEntity> {
+  /** @internal */
+  async reload(id: string): Promise<DeploymentEntity> {
     return this.db.getRepository(DeploymentEntity).findOneByOrFail({ id });
   }
 
@@ -590,7 +633,8 @@ export class DeploymentService {
     this.routes.set(await this.routeFor({ ...deployment, state, failure }));
   }
 
-  private async event(
+  /** @internal */
+  async event(
     tx: EntityManager,
     deploymentId: string,
     kind: string,
@@ -599,11 +643,13 @@ export class DeploymentService {
     toVersionId: string | null,
     detail: string,
     changeRequestId: string | null = null,
+    reason: string | null = null,
   ): Promise<void> {
-    await tx.getRepository(DeploymentEventEntity).insert({ deploymentId, kind, actorId, fromVersionId, toVersionId, detail, changeRequestId, at: new Date() });
+    await tx.getRepository(DeploymentEventEntity).insert({ deploymentId, kind, actorId, fromVersionId, toVersionId, detail, changeRequestId, reason, at: new Date() });
   }
 
-  private async routeFor(deployment: DeploymentEntity, placed?: { pluginName: string; pluginId: string; pluginVersion: string; modelKey: string }): Promise<Route> {
+  /** @internal The route of a deployment as stored: its champion (as `placed` when just loaded) and its READY canaries and shadows. */
+  async routeFor(deployment: DeploymentEntity, placed?: { pluginName: string; pluginId: string; pluginVersion: string; modelKey: string }): Promise<Route> {
     const version = await this.registry.versionById(deployment.modelVersionId);
     let signature;
     try {
@@ -633,7 +679,42 @@ export class DeploymentService {
       external: deployment.kind === 'external',
       maxBatchSize: deployment.maxBatchSize,
       maxBatchDelayMs: deployment.maxBatchDelayMs,
+      ...(await this.variantsOf(deployment)),
+      stickyBy: deployment.stickyBy ?? 'none',
+      stickyParameter: deployment.stickyParameter ?? null,
     };
+  }
+
+  /** The READY canaries and shadows of a deployment, as the gateway routes them. */
+  private async variantsOf(deployment: DeploymentEntity): Promise<{ canaries: RouteVariant[]; shadows: RouteVariant[] }> {
+    if (deployment.kind === 'external' || deployment.state !== 'READY') return { canaries: [], shadows: [] };
+    const members = await this.db.getRepository(DeploymentVersionEntity).find({ where: { deploymentId: deployment.id, state: 'READY' }, order: { addedAt: 'ASC' } });
+    const canaries: RouteVariant[] = [];
+    const shadows: RouteVariant[] = [];
+    for (const m of members) {
+      if (m.role === 'standby' || !m.pluginName || !m.modelKey) continue;
+      const version = await this.registry.versionById(m.modelVersionId);
+      let plugin: { id: string; version: string } | null = null;
+      try {
+        plugin = this.backend.choosePlugin(version.format, m.pluginName);
+      } catch {
+        plugin = null;
+      }
+      const variant: RouteVariant = {
+        role: m.role,
+        modelVersionId: version.id,
+        modelVersion: version.version,
+        artifactSha256: version.artifactSha256,
+        pluginName: m.pluginName,
+        pluginId: plugin?.id ?? null,
+        pluginVersion: plugin?.version ?? null,
+        modelKey: m.modelKey,
+        signature: servingSignature(version.signature, `Version ${version.version}`),
+        weight: m.weight,
+      };
+      (m.role === 'canary' ? canaries : shadows).push(variant);
+    }
+    return { canaries, shadows };
   }
 }
 

@@ -1,6 +1,21 @@
 import type { SignatureSpec } from '@modelport/plugin-sdk';
 import type { DeploymentState, PayloadLogging } from './deployment.types';
 
+/** A version a route can send a request to besides the champion: a canary (live, by weight) or a shadow (a copy). */
+export interface RouteVariant {
+  readonly role: 'canary' | 'shadow';
+  readonly modelVersionId: string;
+  readonly modelVersion: number;
+  readonly artifactSha256: string;
+  readonly pluginName: string;
+  readonly pluginId: string | null;
+  readonly pluginVersion: string | null;
+  readonly modelKey: string;
+  readonly signature: SignatureSpec;
+  /** Share of live traffic in percent (canaries); 0 for shadows. */
+  readonly weight: number;
+}
+
 /** What the gateway needs to answer one request for a deployment, fixed for the route's lifetime. */
 export interface Route {
   readonly deploymentId: string;
@@ -31,6 +46,13 @@ export interface Route {
   readonly subject?: object;
   /** An external deployment: the V2 gateway does not serve it (its predictions are ingested). */
   readonly external?: boolean;
+  /** READY canaries; the champion takes the rest of the traffic (100 minus their weights). */
+  readonly canaries?: readonly RouteVariant[];
+  /** READY shadow challengers: each gets a copy of every live request, off the response path. */
+  readonly shadows?: readonly RouteVariant[];
+  /** Sticky routing: one key (the caller, or a request parameter) always gets the same live version. */
+  readonly stickyBy?: 'none' | 'consumer' | 'request-parameter';
+  readonly stickyParameter?: string | null;
 }
 
 /**

@@ -125,14 +125,29 @@ export const DeploymentConnection = ConnectionType(DeploymentObject, 'Deployment
 @ObjectType('DeploymentEvent', { description: 'One change of a deployment, for its timeline.' })
 export class DeploymentEventObject {
   @Field(() => GraphQLISODateTime) at!: Date;
-  @Field({ description: 'created, ready, failed, version-replaced, replace-failed or deleted.' }) kind!: string;
+  @Field({
+    description:
+      'created, awaiting-approval, approved, not-approved, ready, failed, version-replaced, replace-failed, traffic-changed, shadow-attached, promoted, rolled-back, auto-rolled-back, bake-passed or deleted.',
+  })
+  kind!: string;
   @Field(() => ID, { nullable: true }) actorId!: string | null;
   @Field(() => ID, { nullable: true }) fromVersionId!: string | null;
   @Field(() => ID, { nullable: true }) toVersionId!: string | null;
   @Field() detail!: string;
+  @Field(() => String, { nullable: true, description: 'Why, as given by whoever made the change (or by the watcher that rolled back).' }) reason!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The approved change request that made the change, when one did.' }) changeRequestId!: string | null;
 
   static from(e: DeploymentEventEntity): DeploymentEventObject {
-    return Object.assign(new DeploymentEventObject(), { at: e.at, kind: e.kind, actorId: e.actorId, fromVersionId: e.fromVersionId, toVersionId: e.toVersionId, detail: e.detail });
+    return Object.assign(new DeploymentEventObject(), {
+      at: e.at,
+      kind: e.kind,
+      actorId: e.actorId,
+      fromVersionId: e.fromVersionId,
+      toVersionId: e.toVersionId,
+      detail: e.detail,
+      reason: e.reason,
+      changeRequestId: e.changeRequestId,
+    });
   }
 }
 
