@@ -4,6 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { DataSource } from 'typeorm';
 import { ARTIFACT_STORE, JOB_QUEUE, LOGGER, MODELPORT_CONFIG, type ModelportConfig } from '@modelport/config';
 import { GovernanceModule } from '@modelport/governance';
+import { LifecycleModule } from '@modelport/lifecycle';
 import { MonitoringModule } from '@modelport/monitoring';
 import type { Logger } from '@modelport/observability';
 import type { JobQueue } from '@modelport/queue';
@@ -51,6 +52,7 @@ class PlatformModule {
 @Module({})
 export class AppModule {
   static forRoot(rt: Runtime): DynamicModule {
+    const monitoring = MonitoringModule.forRoot({ metricsRegistry: rt.metrics.registry });
     return {
       module: AppModule,
       imports: [
@@ -59,7 +61,8 @@ export class AppModule {
         GovernanceModule,
         RegistryModule,
         ServingModule,
-        MonitoringModule.forRoot({ metricsRegistry: rt.metrics.registry }),
+        monitoring,
+        LifecycleModule.forRoot(monitoring),
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { binaryLogisticRegressionModel, sampleModelPath } from '@modelport/sample-models';
+import { BakeWatcher } from '@modelport/lifecycle';
+import { HealthRollupWriter } from '@modelport/monitoring';
 import { ServingRuntime } from '@modelport/serving';
 import { createModel, createProject, uploadAndRegister } from './testing/fixtures';
 import { startTestServer, type TestServer } from './testing/test-server';
@@ -271,5 +273,55 @@ describe('lifecycle: traffic policies, shadows, promotion and rollback on the re
     expect(back.errors).toBeUndefined();
     expect(back.data!.rollbackDeployment.traffic.members[0]).toMatchObject({ role: 'CHAMPION', version: before.traffic.members[0].version });
     expect((await infer(t, name)).version).toBe(String(before.traffic.members[0].version));
+  });
+});
+
+describe('lifecycle: the bake watcher rolls a degrading champion back by itself', () => {
+  let t: TestServer;
+  let deploymentId: string;
+
+  beforeAll(async () => {
+    t = await startTestServer({ env: { MODELPORT_PLUGINS: 'builtin', MODELPORT_DRAIN_TIMEOUT_MS: '2000' } });
+    const projectId = await createProject(t, 'bake');
+    const modelId = await createModel(t, projectId, 'bake');
+    for (const bytes of [CHAMPION, CHALLENGER]) expect((await uploadAndRegister(t, projectId, modelId, bytes)).errors).toBeUndefined();
+    deploymentId = (
+      await t.ok<{ createDeployment: { id: string } }>(`mutation($i: CreateDeploymentInput!) { createDeployment(input: $i) { id } }`, { i: { projectId, name: 'baked', modelId, version: 1 } })
+    ).createDeployment.id;
+    await t.ok(`mutation($i: SetTrafficPolicyInput!) { setTrafficPolicy(input: $i) { id } }`, { i: { deploymentId, championWeight: 100, shadows: [2], reason: 'challenger' } });
+  }, 180_000);
+
+  afterAll(() => t?.close(), 60_000);
+
+  it('a clean bake leaves the champion alone; once its model fails, the next check rolls back to the standby with the breach as the reason', async () => {
+    const runtime = t.server.app.get(ServingRuntime);
+    const watcher = t.server.app.get(BakeWatcher);
+    await t.ok(`mutation($i: PromoteDeploymentVersionInput!) { promoteDeploymentVersion(input: $i) { id } }`, {
+      i: { deploymentId, version: 2, reason: 'better on replay', bake: { minutes: 60, maxErrorRate: 0.1, minRequests: 10 } },
+    });
+    const flush = async () => {
+      await runtime.writer.flush();
+      await t.server.app.get(HealthRollupWriter).flush();
+    };
+    for (let i = 0; i < 20; i++) expect((await infer(t, 'baked')).version).toBe('2');
+    await flush();
+    expect(await watcher.check()).toEqual({ checked: 1, rolledBack: [], passed: [] });
+
+    // The new champion's model disappears from its plugin: every request now fails with a server error.
+    const key = (await t.db.dataSource.query(`SELECT model_key FROM deployments WHERE id = $1`, [deploymentId]))[0].model_key;
+    await runtime.host.unloadModel('runtime-onnx', key);
+    const failing = await Promise.all(Array.from({ length: 20 }, () => infer(t, 'baked')));
+    expect(failing.every((a) => a.status >= 500)).toBe(true);
+    await flush();
+    const result = await watcher.check();
+    expect(result.rolledBack).toEqual([deploymentId]);
+    // Served again by the standby, loaded all along: no load was needed.
+    expect((await infer(t, 'baked')).status).toBe(200);
+    expect((await infer(t, 'baked')).version).toBe('1');
+    const events = (await t.ok<{ deployment: { events: { kind: string; reason: string | null; actorId: string | null }[] } }>(`query($id: ID!) { deployment(id: $id) { events { kind reason actorId } } }`, { id: deploymentId }))
+      .deployment.events;
+    expect(events.at(-1)).toEqual({ kind: 'auto-rolled-back', actorId: null, reason: expect.stringMatching(/^automatic rollback during the bake period: error rate 50\.00% over 40 requests is above the bake limit of 10\.00%$/) });
+    const [audit] = await t.db.dataSource.query(`SELECT action, details FROM audit_events WHERE action = 'deployment.auto-rollback' AND resource_id = $1`, [deploymentId]);
+    expect(audit.details).toMatchObject({ deployment: 'baked', reason: expect.stringMatching(/error rate/) });
   });
 });

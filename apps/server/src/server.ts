@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ModelportConfig } from '@modelport/config';
 import { createDataSource, runMigrations, startEmbeddedPostgres } from '@modelport/database';
 import { CHANGE_REQUEST_SWEEP_INTERVAL_MS, enqueueChangeRequestSweep, IdentityService } from '@modelport/governance';
+import { BAKE_WATCH_INTERVAL_MS, enqueueBakeWatch } from '@modelport/lifecycle';
 import { ALERT_EVALUATION_INTERVAL_MS, enqueueAlertEvaluation } from '@modelport/monitoring';
 import { createLogger, type Logger } from '@modelport/observability';
 import { createJobQueue } from '@modelport/queue';
@@ -157,6 +158,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       );
       evaluateAlerts.unref();
       cleanups.push(async () => clearInterval(evaluateAlerts));
+      const watchBakes = setInterval(() => enqueueBakeWatch(queue).catch((err: unknown) => logger.error({ err }, 'could not schedule the bake watch')), BAKE_WATCH_INTERVAL_MS);
+      watchBakes.unref();
+      cleanups.push(async () => clearInterval(watchBakes));
       if (config.predictionLog.retentionDays > 0) {
         const retain = () => enqueuePredictionRetention(queue).catch((err: unknown) => logger.error({ err }, 'could not schedule the prediction retention job'));
         const retention = setInterval(retain, PREDICTION_RETENTION_INTERVAL_MS);

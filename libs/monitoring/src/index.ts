@@ -7,3 +7,4 @@ export * from './overview';
 export * from './accuracy';
 export * from './drift';
 export * from './baselines';
+export { metricOf } from './accuracy-signals';

@@ -89,7 +89,7 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
         },
         OverviewResolver,
       ],
-      exports: [HealthService, HealthRollupWriter, AlertService, AlertSignalRegistry, OverviewService, ReferenceService, DriftService],
+      exports: [HealthService, HealthRollupWriter, AlertService, AlertSignalRegistry, OverviewService, ReferenceService, DriftService, AccuracyService],
     };
   }
 

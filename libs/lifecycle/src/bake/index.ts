@@ -1,0 +1,1 @@
+export { BakeWatcher, bakeBreach, registerBakeJobs, enqueueBakeWatch, WATCH_BAKES_JOB, BAKE_WATCH_INTERVAL_MS, MIN_SCORED_FOR_ACCURACY, type BakeFigures, type BakeFigureReader, type BakeTraffic } from './bake-watcher';
