@@ -3,3 +3,5 @@ export { lifecycleEntities, lifecycleMigrations } from './persistence';
 export { LifecycleModule } from './lifecycle.module';
 export * from './bake';
 export * from './history';
+export * from './refresh';
+export * from './comparison';

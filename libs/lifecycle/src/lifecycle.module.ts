@@ -1,12 +1,19 @@
-import { type DynamicModule, Inject, Module, type OnModuleInit } from '@nestjs/common';
-import { JOB_QUEUE, LOGGER } from '@modelport/config';
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { JOB_QUEUE, LOGGER, MODELPORT_CONFIG, type ModelportConfig } from '@modelport/config';
 import { AUDIT_SINK, GovernanceModule, type AuditSink } from '@modelport/governance';
-import { AccuracyService, DriftService, HealthService, metricOf } from '@modelport/monitoring';
+import { AccuracyService, ActualsService, AlertService, DriftService, HealthService, metricOf, MonitoringSettingsService } from '@modelport/monitoring';
 import type { Logger } from '@modelport/observability';
 import type { JobQueue } from '@modelport/queue';
+import { RegistryModule, RegistryService } from '@modelport/registry';
 import { ServingModule, ServingRuntime } from '@modelport/serving';
 import { BakeWatcher, registerBakeJobs, type BakeFigureReader } from './bake';
-import { historyProviders } from './history';
+import { ComparisonResolver, ComparisonService, createComparisonServices, registerReplayJobs, ReplayService } from './comparison';
+import { historyProviders, TimelineService } from './history';
+import { AttentionService, connectRefresh, RefreshService, refreshControllers, refreshProviders, registerRefreshJobs, SHADOW_ATTACHER, refreshRunsSource } from './refresh';
+
+const COMPARISON_SERVICES = Symbol('modelport.lifecycle.comparison-services');
+type ComparisonServices = ReturnType<typeof createComparisonServices>;
 
 /** The champion's figures since its promotion, from the monitoring rollups, drift sketches and actuals. */
 function bakeFigures(health: HealthService, drift: DriftService, accuracy: AccuracyService): BakeFigureReader {
@@ -29,14 +36,38 @@ function bakeFigures(health: HealthService, drift: DriftService, accuracy: Accur
  * automatically, challenger comparison and replay, and refresh policies.
  */
 @Module({})
-export class LifecycleModule implements OnModuleInit {
+export class LifecycleModule implements OnModuleInit, OnApplicationShutdown {
+  private unsubscribe: (() => void) | null = null;
+
   /** `monitoring`: the same MonitoringModule.forRoot(...) the application imports (its services are read here). */
   static forRoot(monitoring: DynamicModule): DynamicModule {
     return {
       module: LifecycleModule,
-      imports: [GovernanceModule, ServingModule, monitoring],
+      imports: [GovernanceModule, RegistryModule, ServingModule, monitoring],
+      controllers: [...refreshControllers],
       providers: [
         ...historyProviders,
+        ...refreshProviders,
+        {
+          provide: COMPARISON_SERVICES,
+          inject: [DataSource, ServingRuntime, MonitoringSettingsService, ActualsService, JOB_QUEUE, LOGGER, MODELPORT_CONFIG],
+          useFactory: (db: DataSource, serving: ServingRuntime, settings: MonitoringSettingsService, actuals: ActualsService, queue: JobQueue, logger: Logger, config: ModelportConfig) =>
+            createComparisonServices({
+              db,
+              deployments: serving.deployments,
+              settings,
+              actuals,
+              queue,
+              scorer: serving.replayScorer,
+              logger: logger.child({ context: 'replay' }),
+              maxPageSize: config.graphql.maxPageSize,
+            }),
+        },
+        { provide: ComparisonService, inject: [COMPARISON_SERVICES], useFactory: (s: ComparisonServices) => s.comparison },
+        { provide: ReplayService, inject: [COMPARISON_SERVICES], useFactory: (s: ComparisonServices) => s.replays },
+        ComparisonResolver,
+        // A version registered in answer to a refresh joins its deployment as a shadow challenger.
+        { provide: SHADOW_ATTACHER, inject: [ServingRuntime], useFactory: (serving: ServingRuntime) => serving.traffic },
         {
           provide: BakeWatcher,
           inject: [ServingRuntime, HealthService, DriftService, AccuracyService, LOGGER, { token: AUDIT_SINK, optional: true }],
@@ -50,10 +81,25 @@ export class LifecycleModule implements OnModuleInit {
 
   constructor(
     private readonly bake: BakeWatcher,
+    private readonly refresh: RefreshService,
+    private readonly attention: AttentionService,
+    private readonly alerts: AlertService,
+    private readonly registry: RegistryService,
+    private readonly timeline: TimelineService,
+    private readonly db: DataSource,
+    private readonly replays: ReplayService,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
   onModuleInit(): void {
     registerBakeJobs(this.queue, this.bake);
+    registerRefreshJobs(this.queue, this.refresh);
+    registerReplayJobs(this.queue, this.replays);
+    this.timeline.registerSource('refresh-runs', refreshRunsSource(this.db));
+    this.unsubscribe = connectRefresh({ alerts: this.alerts, registry: this.registry, attention: this.attention, refresh: this.refresh });
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe?.();
   }
 }

@@ -13,7 +13,7 @@ import { HealthResolver } from './health/graphql/health.resolver';
 import { HealthStore } from './health/persistence/health.store';
 import { AlertService, AlertSignalRegistry, AlertResolver, registerAlertJobs, registerServiceSignals, serviceStatus } from './alerts';
 import { OverviewResolver, OverviewService } from './overview';
-import { AccuracyService, accuracyControllers, accuracyProviders } from './accuracy';
+import { AccuracyService, accuracyControllers, accuracyProviders, ActualsService, MonitoringSettingsService } from './accuracy';
 import { accuracyStatus, registerAccuracySignals, registerDriftSignal } from './accuracy-signals';
 import { BaselinesResolver, COMPUTE_REFERENCE_PROFILE_JOB, DriftService, ReferenceService } from './baselines';
 
@@ -89,7 +89,7 @@ export class MonitoringModule implements OnModuleInit, OnApplicationShutdown {
         },
         OverviewResolver,
       ],
-      exports: [HealthService, HealthRollupWriter, AlertService, AlertSignalRegistry, OverviewService, ReferenceService, DriftService, AccuracyService],
+      exports: [HealthService, HealthRollupWriter, AlertService, AlertSignalRegistry, OverviewService, ReferenceService, DriftService, AccuracyService, MonitoringSettingsService, ActualsService],
     };
   }
 

@@ -14,6 +14,7 @@ import { DeploymentService } from './deployments/domain/deployment.service';
 import { RouteTable } from './deployments/domain/route-table';
 import type { ServingBackend } from './deployments/domain/serving-backend';
 import { DynamicBatcher } from './gateway/dynamic-batcher';
+import { DeploymentReplayScorer } from './traffic/replay-scorer';
 import { TrafficService } from './traffic/traffic.service';
 import { GatewayService } from './gateway/gateway.service';
 import { addV2Grpc } from './gateway/v2-grpc';
@@ -60,6 +61,7 @@ export class ServingRuntime {
   readonly predictions: PredictionLogService;
   readonly deployments: DeploymentService;
   readonly traffic: TrafficService;
+  readonly replayScorer: DeploymentReplayScorer;
   readonly gateway: GatewayService;
   readonly limits: TensorLimits;
   readonly batcher = new DynamicBatcher();
@@ -138,6 +140,7 @@ export class ServingRuntime {
       log,
       deps.approvals ?? null,
     );
+    this.replayScorer = new DeploymentReplayScorer(deps.dataSource, this.deployments, backend, config.serving.inferTimeoutMs);
     this.traffic = new TrafficService(deps.dataSource, deps.registry, this.deployments, this.routes, log, deps.approvals ?? null);
     this.limits = {
       ...DEFAULT_TENSOR_LIMITS,

@@ -63,6 +63,15 @@ export interface RegisterVersionInput {
   readonly lineage?: Lineage | null;
 }
 
+/** A model version just committed by `registerVersion`, and who registered it. */
+export interface VersionRegisteredEvent {
+  readonly version: ModelVersionEntity;
+  readonly model: ModelEntity;
+  readonly actorId: string;
+}
+
+export type VersionRegisteredListener = (e: VersionRegisteredEvent) => Promise<void> | void;
+
 const OPEN_UPLOAD: readonly UploadStatus[] = ['PENDING', 'RECEIVED'];
 const MAX_DESCRIPTION = 10_000;
 
@@ -93,6 +102,8 @@ function escapeLike(s: string): string {
  * stored object behind.
  */
 export class RegistryService {
+  private readonly versionListeners = new Set<VersionRegisteredListener>();
+
   constructor(
     private readonly db: DataSource,
     private readonly store: ArtifactStore,
@@ -298,8 +309,9 @@ export class RegistryService {
       throw err;
     }
 
+    let version: ModelVersionEntity;
     try {
-      const version = await this.db.transaction(async (tx) => {
+      version = await this.db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [sha256]);
         const key = artifactKey(sha256);
         if (!(await this.store.stat(key))) await this.store.copy(staging, key);
@@ -333,12 +345,34 @@ export class RegistryService {
         return saved;
       });
       await this.store.delete(staging);
-      return version;
     } catch (err) {
       await this.releaseArtifactIfUnused(sha256);
       await this.rejectUpload(upload.id, staging, err);
       throw err;
     }
+    return this.announceRegistered({ version, model, actorId: caller.principal.userId });
+  }
+
+  /**
+   * Calls `listener` after each version registration is committed (the answer waits for it). A listener that
+   * throws is logged and never fails the registration. Returns the unsubscribe.
+   */
+  onVersionRegistered(listener: VersionRegisteredListener): () => void {
+    this.versionListeners.add(listener);
+    return () => void this.versionListeners.delete(listener);
+  }
+
+  /** Runs the listeners, then answers the version as stored after them (a listener may have annotated it). */
+  private async announceRegistered(event: VersionRegisteredEvent): Promise<ModelVersionEntity> {
+    if (this.versionListeners.size === 0) return event.version;
+    for (const listener of [...this.versionListeners]) {
+      try {
+        await listener(event);
+      } catch (err) {
+        this.logger.error({ err, versionId: event.version.id, modelId: event.model.id }, 'a version-registered listener failed; the version stays registered');
+      }
+    }
+    return (await this.db.getRepository(ModelVersionEntity).findOneBy({ id: event.version.id })) ?? event.version;
   }
 
   /** Moves an open upload to VERIFYING so that no other request can use it at the same time. */

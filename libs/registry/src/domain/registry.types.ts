@@ -28,4 +28,6 @@ export interface Lineage {
   readonly metrics?: { key: string; value: number }[];
   /** What caused this version (for example a refresh policy run). */
   readonly trigger?: string | null;
+  /** The refresh run this version answers (the `runId` of a refresh.requested webhook or job). */
+  readonly refreshRunId?: string | null;
 }

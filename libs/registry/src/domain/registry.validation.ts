@@ -1,3 +1,4 @@
+import { isUuid } from '@modelport/database';
 import { MODEL_FORMATS, type Lineage, type ModelFormat } from './registry.types';
 import { RegistryError, RegistryErrorCode } from './registry.errors';
 
@@ -103,5 +104,9 @@ export function validateLineage(input: Lineage | null | undefined): Lineage {
   if (input.parameters) out.parameters = input.parameters.map((p) => ({ key: p.key, value: String(p.value) }));
   if (input.metrics) out.metrics = input.metrics.map((m) => ({ key: m.key, value: m.value }));
   if (input.trigger != null) out.trigger = String(input.trigger).slice(0, 1024);
+  if (input.refreshRunId != null) {
+    if (!isUuid(input.refreshRunId)) fail(`refreshRunId ${JSON.stringify(input.refreshRunId)} is not a refresh run id (a UUID); use the runId of the refresh request`);
+    out.refreshRunId = String(input.refreshRunId).toLowerCase();
+  }
   return out;
 }

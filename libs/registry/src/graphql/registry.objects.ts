@@ -94,6 +94,7 @@ export class LineageObject {
   @Field(() => [LineageParameterObject]) parameters!: LineageParameterObject[];
   @Field(() => [LineageMetricObject]) metrics!: LineageMetricObject[];
   @Field(() => String, { nullable: true }) trigger!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The refresh run this version answers, if any.' }) refreshRunId!: string | null;
 }
 
 @ObjectType('Artifact')
@@ -141,6 +142,7 @@ export class ModelVersionObject {
         parameters: e.lineage.parameters ?? [],
         metrics: e.lineage.metrics ?? [],
         trigger: e.lineage.trigger ?? null,
+        refreshRunId: e.lineage.refreshRunId ?? null,
       },
       createdBy: e.createdBy,
       createdAt: e.createdAt,
@@ -256,6 +258,10 @@ export class LineageInput {
   @Field(() => String, { nullable: true }) codeCommit?: string | null;
   @Field(() => [LineageParameterInput], { nullable: true }) parameters?: LineageParameterInput[];
   @Field(() => [LineageMetricInput], { nullable: true }) metrics?: LineageMetricInput[];
+  @Field(() => String, { nullable: true, description: 'What caused this version; filled from the refresh run when refreshRunId is given and this is not.' })
+  trigger?: string | null;
+  @Field(() => ID, { nullable: true, description: 'The runId of the refresh request this version answers: the run is completed and the version attached to its deployment as a shadow challenger.' })
+  refreshRunId?: string | null;
 }
 
 @InputType()

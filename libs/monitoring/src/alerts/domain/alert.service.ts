@@ -34,6 +34,15 @@ interface DeliverJob {
   readonly attempt: number;
 }
 
+/** An alert that fired or resolved, with its rule as stored after that evaluation. */
+export interface AlertEvent {
+  readonly event: 'alert.fired' | 'alert.resolved';
+  readonly alert: AlertEntity;
+  readonly rule: AlertRuleEntity;
+}
+
+export type AlertEventListener = (e: AlertEvent) => Promise<void> | void;
+
 /**
  * Alert rules on deployments, evaluated by a scheduled job with hysteresis and de-duplication (one open alert
  * per rule); when one fires or resolves, the model's owner and the deployment's creator get it in their inbox
@@ -41,6 +50,7 @@ interface DeliverJob {
  */
 export class AlertService {
   private readonly clock: { now(): Date };
+  private readonly listeners = new Set<AlertEventListener>();
 
   constructor(
     private readonly db: DataSource,
@@ -50,6 +60,15 @@ export class AlertService {
     private readonly options: AlertServiceOptions,
   ) {
     this.clock = options.clock ?? { now: () => new Date() };
+  }
+
+  /**
+   * Calls `listener` after each alert fired or resolved (once the owners and channels were notified), in the
+   * evaluation; a listener that throws is logged and never stops the evaluation. Returns the unsubscribe.
+   */
+  onAlertEvent(listener: AlertEventListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   // ---- channels -------------------------------------------------------------
@@ -175,23 +194,25 @@ export class AlertService {
         continue;
       }
       const result = step(rule, { state: rule.state, breaches: rule.breaches, clears: rule.clears }, value);
-      await this.db.getRepository(AlertRuleEntity).update(
-        { id: rule.id },
-        { state: result.standing.state, breaches: result.standing.breaches, clears: result.standing.clears, lastValue: value, lastEvaluatedAt: now },
-      );
+      const wasFiring = rule.state === 'FIRING';
+      const stored = { state: result.standing.state, breaches: result.standing.breaches, clears: result.standing.clears, lastValue: value, lastEvaluatedAt: now };
+      await this.db.getRepository(AlertRuleEntity).update({ id: rule.id }, stored);
+      Object.assign(rule, stored);
       if (result.event === 'fired' && value !== null) {
         const alert = await this.open(rule, value, now);
         if (alert) {
           fired++;
           await this.notify(rule, alert, 'alert.fired');
+          await this.emit({ event: 'alert.fired', alert, rule });
         }
       } else if (result.event === 'resolved' && value !== null) {
         const alert = await this.close(rule, value, now);
         if (alert) {
           resolved++;
           await this.notify(rule, alert, 'alert.resolved');
+          await this.emit({ event: 'alert.resolved', alert, rule });
         }
-      } else if (value !== null && rule.state === 'FIRING') {
+      } else if (value !== null && wasFiring) {
         await this.db.query(`UPDATE alerts SET last_value = $2 WHERE rule_id = $1 AND resolved_at IS NULL`, [rule.id, value]);
       }
     }
@@ -244,6 +265,16 @@ export class AlertService {
     for (const channelId of rule.channelIds) {
       const delivery = await this.db.getRepository(WebhookDeliveryEntity).save({ channelId, alertId: alert.id, event, payload, status: 'PENDING', attempts: 0, nextAttemptAt: this.clock.now() });
       await this.queue.enqueue<DeliverJob>(DELIVER_WEBHOOK_JOB, { deliveryId: delivery.id, attempt: 1 }, { jobId: `webhook-${delivery.id}-1`, attempts: 1 });
+    }
+  }
+
+  private async emit(e: AlertEvent): Promise<void> {
+    for (const listener of [...this.listeners]) {
+      try {
+        await listener(e);
+      } catch (err) {
+        this.options.logger.error({ err, alert: e.alert.id, rule: e.rule.id, event: e.event }, 'an alert event listener failed; the evaluation goes on');
+      }
     }
   }
 
