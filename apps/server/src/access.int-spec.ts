@@ -570,6 +570,7 @@ interface Target {
   groupId: string;
   channelId: string;
   alertRuleId: string;
+  replayRunId: string;
 }
 
 interface Caller {
@@ -1011,6 +1012,70 @@ const GQL_CASES: readonly GqlCase[] = [
     variables: (b) => ({ d: b.deploymentId }),
   },
   { name: 'deleteDeployment of B', expect: 'refused', query: `mutation($d: ID!) { deleteDeployment(id: $d) { id } }`, variables: (b) => ({ d: b.deploymentId }) },
+  // Lifecycle: traffic, promotion and rollback
+  { name: 'Deployment.traffic of B', expect: 'refused', query: `query($id: ID) { deployment(id: $id) { traffic { members { version role } } } }`, variables: (b) => ({ id: b.deploymentId }) },
+  {
+    name: 'setTrafficPolicy of B',
+    expect: 'refused',
+    query: `mutation($d: ID!) { setTrafficPolicy(input: { deploymentId: $d, championWeight: 100, shadows: [1], reason: "intruder" }) { id } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  {
+    name: 'promoteDeploymentVersion of B',
+    expect: 'refused',
+    query: `mutation($d: ID!) { promoteDeploymentVersion(input: { deploymentId: $d, version: 1, reason: "intruder" }) { id } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  { name: 'rollbackDeployment of B', expect: 'refused', query: `mutation($d: ID!) { rollbackDeployment(input: { deploymentId: $d, reason: "intruder" }) { id } }`, variables: (b) => ({ d: b.deploymentId }) },
+  // Lifecycle: history
+  {
+    name: 'deploymentTimeline of B',
+    expect: 'refused',
+    query: `query($d: ID!) { deploymentTimeline(deploymentId: $d, first: 10, after: null, categories: ["VERSION"], from: null, to: null) { nodes { id kind } } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  {
+    name: 'staleProductionModels filtered by B’s project',
+    expect: 'hidden',
+    query: `query($p: ID) { staleProductionModels(olderThanDays: 0, projectId: $p, first: 100) { totalCount models { deploymentId } } }`,
+    variables: (b) => ({ p: b.projectId }),
+    sanity: (d) => expect(d['staleProductionModels']).toEqual({ totalCount: 0, models: [] }),
+  },
+  // Lifecycle: refresh policies and attention
+  { name: 'refreshPolicy of B', expect: 'refused', query: `query($d: ID!) { refreshPolicy(deploymentId: $d) { deploymentId } }`, variables: (b) => ({ d: b.deploymentId }) },
+  {
+    name: 'setRefreshPolicy of B',
+    expect: 'refused',
+    query: `mutation($d: ID!) { setRefreshPolicy(deploymentId: $d, input: { action: "QUEUE", minIntervalMinutes: 60, maxModelAgeDays: 1 }) { policy { deploymentId } } }`,
+    variables: (b) => ({ d: b.deploymentId }),
+  },
+  { name: 'deleteRefreshPolicy of B', expect: 'refused', query: `mutation($d: ID!) { deleteRefreshPolicy(deploymentId: $d) }`, variables: (b) => ({ d: b.deploymentId }) },
+  { name: 'refreshRuns of B', expect: 'refused', query: `query($d: ID!) { refreshRuns(deploymentId: $d, first: 10) { id } }`, variables: (b) => ({ d: b.deploymentId }) },
+  { name: 'triggerRefresh of B', expect: 'refused', query: `mutation($d: ID!) { triggerRefresh(deploymentId: $d, force: true, reason: "intruder") { id } }`, variables: (b) => ({ d: b.deploymentId }) },
+  {
+    name: 'deploymentsNeedingAttention filtered by B’s project',
+    expect: 'hidden',
+    query: `query($p: ID) { deploymentsNeedingAttention(projectId: $p) { deploymentId } }`,
+    variables: (b) => ({ p: b.projectId }),
+    sanity: (d) => expect(d['deploymentsNeedingAttention']).toEqual([]),
+  },
+  { name: 'evaluateRefreshPoliciesNow', expect: 'refused', query: `mutation { evaluateRefreshPoliciesNow }`, variables: () => ({}) },
+  // Lifecycle: comparison and replay
+  {
+    name: 'challengerComparison of B',
+    expect: 'refused',
+    query: `query($d: ID!, $v: ID!) { challengerComparison(deploymentId: $d, challengerVersionId: $v, from: "2026-01-01T00:00:00.000Z", to: "2026-01-02T00:00:00.000Z", source: ANY, thresholds: null) { verdict } }`,
+    variables: (b) => ({ d: b.deploymentId, v: b.versionId }),
+  },
+  {
+    name: 'startReplay of B',
+    expect: 'refused',
+    query: `mutation($d: ID!, $v: ID!) { startReplay(input: { deploymentId: $d, versionId: $v, from: "2026-01-01T00:00:00.000Z", to: "2026-01-02T00:00:00.000Z", maxRows: 10 }) { id } }`,
+    variables: (b) => ({ d: b.deploymentId, v: b.versionId }),
+  },
+  { name: 'replayRuns of B', expect: 'refused', query: `query($d: ID!) { replayRuns(deploymentId: $d, first: 10, after: null) { nodes { id } } }`, variables: (b) => ({ d: b.deploymentId }) },
+  { name: 'replayRun of B', expect: 'refused', query: `query($id: ID!) { replayRun(id: $id) { id } }`, variables: (b) => ({ id: b.replayRunId }) },
+  { name: 'cancelReplay of B', expect: 'refused', query: `mutation($id: ID!) { cancelReplay(id: $id) { id } }`, variables: (b) => ({ id: b.replayRunId }) },
   {
     name: 'createApprovalPolicy in B',
     expect: 'refused',
@@ -1057,6 +1122,7 @@ const NESTED_RESOLVERS = [
   'ModelVersion.artifactDownloadUrl',
   'ModelVersion.aliases',
   'Deployment.events',
+  'Deployment.traffic',
   'ChangeRequest.reviews',
   'ChangeRequest.events',
 ];
@@ -1216,6 +1282,14 @@ describe('project isolation', () => {
       groupId: bGroup.id,
       channelId: bChannel.channel.id,
       alertRuleId: bAlertRule.id,
+      // A finished replay of B's deployment (written directly: replaying needs a plugin this server does not run).
+      replayRunId: (
+        await t.db.dataSource.query(
+          `INSERT INTO replay_runs (deployment_id, project_id, version_id, window_from, window_to, max_rows, state, total, done, created_at, updated_at)
+           VALUES ($1, $2, $3, now() - interval '1 hour', now(), 10, 'SUCCEEDED', 0, 0, now(), now()) RETURNING id::text`,
+          [bDeployment.id, bProject, versions[0]!],
+        )
+      )[0].id,
     };
     ghost = {
       projectId: randomUUID(),
@@ -1237,6 +1311,7 @@ describe('project isolation', () => {
       groupId: randomUUID(),
       channelId: randomUUID(),
       alertRuleId: randomUUID(),
+      replayRunId: randomUUID(),
     };
     bUserIds = [bAdmin.userId, bViewer.userId, platformAdmin.id, ...Object.values(members).map((m) => m.userId)];
     snapshot = await projectRows(t, bProject, bUserIds);
