@@ -30,11 +30,16 @@ export function refreshRunsSource(db: DataSource): TimelineSource {
   return async (deploymentId, range) => {
     if (!wants(range, 'REFRESH')) return [];
     const rows = (await db.query(
-      `SELECT x.*, u.name AS requested_by_name, cv.version AS champion_version, nv.version AS new_version FROM (
-         SELECT r.id::text AS id, 'refresh-requested' AS kind, r.created_at AS at, r.* FROM refresh_runs r WHERE r.deployment_id = $1
-         UNION ALL SELECT r.id::text, 'refresh-delivered', r.delivered_at, r.* FROM refresh_runs r WHERE r.deployment_id = $1 AND r.delivered_at IS NOT NULL
-         UNION ALL SELECT r.id::text, 'refresh-completed', r.completed_at, r.* FROM refresh_runs r WHERE r.deployment_id = $1 AND r.completed_at IS NOT NULL
-         UNION ALL SELECT r.id::text, 'refresh-failed', r.failed_at, r.* FROM refresh_runs r WHERE r.deployment_id = $1 AND r.failed_at IS NOT NULL
+      `WITH runs AS (
+         SELECT id::text AS id, created_at, delivered_at, completed_at, failed_at, trigger_kind, reason, action, last_error, attempts,
+                requested_by, champion_version_id, new_version_id
+           FROM refresh_runs WHERE deployment_id = $1
+       )
+       SELECT x.*, u.name AS requested_by_name, cv.version AS champion_version, nv.version AS new_version FROM (
+         SELECT r.*, 'refresh-requested' AS kind, r.created_at AS at FROM runs r
+         UNION ALL SELECT r.*, 'refresh-delivered', r.delivered_at FROM runs r WHERE r.delivered_at IS NOT NULL
+         UNION ALL SELECT r.*, 'refresh-completed', r.completed_at FROM runs r WHERE r.completed_at IS NOT NULL
+         UNION ALL SELECT r.*, 'refresh-failed', r.failed_at FROM runs r WHERE r.failed_at IS NOT NULL
        ) x
        LEFT JOIN users u ON u.id = x.requested_by
        LEFT JOIN model_versions cv ON cv.id = x.champion_version_id
