@@ -5,7 +5,7 @@ import { binaryLogisticRegressionModel, sampleModelPath } from '@modelport/sampl
 import { BakeWatcher } from '@modelport/lifecycle';
 import { HealthRollupWriter } from '@modelport/monitoring';
 import { ServingRuntime } from '@modelport/serving';
-import { createModel, createProject, uploadAndRegister } from './testing/fixtures';
+import { createMember, createModel, createProject, uploadAndRegister } from './testing/fixtures';
 import { startTestServer, type TestServer } from './testing/test-server';
 
 const root = resolve(__dirname, '..', '..', '..');
@@ -276,14 +276,16 @@ describe('lifecycle: traffic policies, shadows, promotion and rollback on the re
   });
 });
 
-describe('lifecycle: the bake watcher rolls a degrading champion back by itself', () => {
+describe('lifecycle: the bake watcher rolls a degrading champion back by itself; production traffic changes wait for approval', () => {
   let t: TestServer;
   let deploymentId: string;
+  let projectId: string;
+  let modelId: string;
 
   beforeAll(async () => {
     t = await startTestServer({ env: { MODELPORT_PLUGINS: 'builtin', MODELPORT_DRAIN_TIMEOUT_MS: '2000' } });
-    const projectId = await createProject(t, 'bake');
-    const modelId = await createModel(t, projectId, 'bake');
+    projectId = await createProject(t, 'bake');
+    modelId = await createModel(t, projectId, 'bake');
     for (const bytes of [CHAMPION, CHALLENGER]) expect((await uploadAndRegister(t, projectId, modelId, bytes)).errors).toBeUndefined();
     deploymentId = (
       await t.ok<{ createDeployment: { id: string } }>(`mutation($i: CreateDeploymentInput!) { createDeployment(input: $i) { id } }`, { i: { projectId, name: 'baked', modelId, version: 1 } })
@@ -323,5 +325,35 @@ describe('lifecycle: the bake watcher rolls a degrading champion back by itself'
     expect(events.at(-1)).toEqual({ kind: 'auto-rolled-back', actorId: null, reason: expect.stringMatching(/^automatic rollback during the bake period: error rate 50\.00% over 40 requests is above the bake limit of 10\.00%$/) });
     const [audit] = await t.db.dataSource.query(`SELECT action, details FROM audit_events WHERE action = 'deployment.auto-rollback' AND resource_id = $1`, [deploymentId]);
     expect(audit.details).toMatchObject({ deployment: 'baked', reason: expect.stringMatching(/error rate/) });
+  });
+
+  it('a traffic change of a production deployment waits for a reviewer, then applies as approved', async () => {
+    const guarded = (
+      await t.ok<{ createDeployment: { id: string } }>(`mutation($i: CreateDeploymentInput!) { createDeployment(input: $i) { id } }`, {
+        i: { projectId, name: 'guarded', modelId, version: 1, production: true },
+      })
+    ).createDeployment.id;
+    const reviewer = await createMember(t, projectId, 'traffic-reviewer', 'ADMIN');
+    await t.ok(`mutation($p: ID) { createApprovalPolicy(input: {projectId: $p, actions: [DEPLOYMENT_TRAFFIC], requiredApprovals: 1, reviewerRole: "admin"}) { policy { id } } }`, { p: projectId });
+    const held = await t.ok<{ setTrafficPolicy: { changeRequest: { id: string; status: string } | null; traffic: { members: unknown[] } } }>(
+      `mutation($i: SetTrafficPolicyInput!) { setTrafficPolicy(input: $i) { changeRequest { id status } traffic { members { version role } } } }`,
+      { i: { deploymentId: guarded, championWeight: 90, canaries: [{ version: 2, weight: 10 }], reason: 'canary 10%' } },
+    );
+    expect(held.setTrafficPolicy.changeRequest).toMatchObject({ status: 'PENDING' });
+    expect(held.setTrafficPolicy.traffic.members).toHaveLength(1);
+    await t.ok(`mutation($r: ID!) { reviewChangeRequest(input: {requestId: $r, decision: APPROVE, comment: "ok"}) { status } }`, { r: held.setTrafficPolicy.changeRequest!.id }, reviewer.token);
+    const deadline = Date.now() + 20_000;
+    let members: { version: number; role: string; weight: number }[] = [];
+    while (Date.now() < deadline) {
+      members = (await t.ok<{ deployment: { traffic: { members: typeof members } } }>(`query($id: ID!) { deployment(id: $id) { traffic { members { version role weight } } } }`, { id: guarded })).deployment.traffic.members;
+      if (members.length === 2) break;
+      await pause(100);
+    }
+    expect(members).toEqual([
+      { version: 1, role: 'CHAMPION', weight: 90 },
+      { version: 2, role: 'CANARY', weight: 10 },
+    ]);
+    const [event] = await t.db.dataSource.query(`SELECT reason, change_request_id::text FROM deployment_events WHERE deployment_id = $1 AND kind = 'traffic-changed'`, [guarded]);
+    expect(event).toEqual({ reason: 'canary 10%', change_request_id: held.setTrafficPolicy.changeRequest!.id });
   });
 });
