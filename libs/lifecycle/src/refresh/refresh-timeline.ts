@@ -35,7 +35,7 @@ export function refreshRunsSource(db: DataSource): TimelineSource {
                 requested_by, champion_version_id, new_version_id
            FROM refresh_runs WHERE deployment_id = $1
        )
-       SELECT x.*, u.name AS requested_by_name, cv.version AS champion_version, nv.version AS new_version FROM (
+       SELECT x.*, coalesce(u.display_name, u.name) AS requested_by_name, cv.version AS champion_version, nv.version AS new_version FROM (
          SELECT r.*, 'refresh-requested' AS kind, r.created_at AS at FROM runs r
          UNION ALL SELECT r.*, 'refresh-delivered', r.delivered_at FROM runs r WHERE r.delivered_at IS NOT NULL
          UNION ALL SELECT r.*, 'refresh-completed', r.completed_at FROM runs r WHERE r.completed_at IS NOT NULL
