@@ -68,7 +68,7 @@ describe('health rollups against PostgreSQL', () => {
     >[];
 
   beforeAll(async () => {
-    db = await createTestDatabase({ entities: [], migrations: [...servingMigrations.filter((m) => m.name.includes('PredictionLog')), ...healthMigrations] });
+    db = await createTestDatabase({ entities: [], migrations: [...servingMigrations.filter((m) => m.name.includes('PredictionLog') || m.name.includes('PredictionRoles')), ...healthMigrations] });
     store = new HealthStore(db.dataSource);
   });
   afterEach(() =>
