@@ -2,53 +2,9 @@
 // deployment written with plain SQL, prediction-log rows (live, shadow, replay) and actuals, and
 // callers with real CASL abilities. Not part of the public index.
 import { randomUUID } from 'node:crypto';
-import type { DatabaseSchema } from '@modelport/database';
-import {
-  approvalEntities,
-  approvalMigrations,
-  asSubject,
-  defineAbilityFor,
-  governanceEntities,
-  governanceMigrations,
-  groupEntities,
-  groupMigrations,
-  type Caller,
-  type ProjectRole,
-} from '@modelport/governance';
-import { monitoringEntities, monitoringMigrations } from '@modelport/monitoring';
-import { registryEntities, registryMigrations } from '@modelport/registry';
-import { DeploymentError, DeploymentErrorCode, servingEntities, servingMigrations } from '@modelport/serving';
 import type { DataSource } from 'typeorm';
-import type { ComparedDeployment, ComparisonDeploymentLookup } from './domain/comparison.ports';
-import { comparisonEntities, comparisonMigrations } from './persistence';
 
-/** Every context's tables in the server's order, then this area's. */
-export const comparisonTestSchema: DatabaseSchema = {
-  entities: [...governanceEntities, ...groupEntities, ...approvalEntities, ...registryEntities, ...servingEntities, ...monitoringEntities, ...comparisonEntities],
-  migrations: [...governanceMigrations, ...groupMigrations, ...approvalMigrations, ...registryMigrations, ...servingMigrations, ...monitoringMigrations, ...comparisonMigrations],
-};
-
-export function callerOf(userId: string, memberships: [string, ProjectRole][], isPlatformAdmin = false): Caller {
-  const principal = { userId, userName: `user-${userId.slice(0, 8)}`, isPlatformAdmin, tokenId: 'test', memberships: new Map(memberships) };
-  return { principal, ability: defineAbilityFor(principal) };
-}
-
-/** Reads deployments as DeploymentService.get does: NOT_FOUND unless live and readable by the caller. */
-export class SqlDeploymentLookup implements ComparisonDeploymentLookup {
-  constructor(private readonly db: DataSource) {}
-
-  async get(caller: Caller, id: string): Promise<ComparedDeployment> {
-    const [row] = (await this.db.query(
-      `SELECT id::text AS id, project_id::text AS "projectId", model_id::text AS "modelId", model_version_id::text AS "modelVersionId"
-         FROM deployments WHERE id::text = $1 AND deleted_at IS NULL`,
-      [id],
-    )) as ComparedDeployment[];
-    if (!row || !caller.ability.can('read', asSubject('Deployment', { ...row }))) {
-      throw new DeploymentError(DeploymentErrorCode.DEPLOYMENT_NOT_FOUND, `No deployment "${id}" is visible to you.`);
-    }
-    return row;
-  }
-}
+export { lifecycleTestSchema as comparisonTestSchema, callerOf, SqlDeploymentLookup } from '../testing/lifecycle.fixture';
 
 export interface Seeded {
   readonly projectId: string;

@@ -2,34 +2,9 @@
 // versions, deployments, deployment events, change requests and alerts written with plain SQL.
 // Not part of the public index.
 import { randomUUID } from 'node:crypto';
-import type { DatabaseSchema } from '@modelport/database';
-import {
-  approvalEntities,
-  approvalMigrations,
-  defineAbilityFor,
-  governanceEntities,
-  governanceMigrations,
-  groupEntities,
-  groupMigrations,
-  type Caller,
-  type ProjectRole,
-} from '@modelport/governance';
-import { monitoringEntities, monitoringMigrations } from '@modelport/monitoring';
-import { registryEntities, registryMigrations } from '@modelport/registry';
-import { servingEntities, servingMigrations } from '@modelport/serving';
 import type { DataSource } from 'typeorm';
-import { historyEntities, historyMigrations } from './persistence';
 
-/** Every context's tables in the server's order, then history's (none). */
-export const historyTestSchema: DatabaseSchema = {
-  entities: [...governanceEntities, ...groupEntities, ...approvalEntities, ...registryEntities, ...servingEntities, ...monitoringEntities, ...historyEntities],
-  migrations: [...governanceMigrations, ...groupMigrations, ...approvalMigrations, ...registryMigrations, ...servingMigrations, ...monitoringMigrations, ...historyMigrations],
-};
-
-export function callerOf(userId: string, memberships: [string, ProjectRole][], isPlatformAdmin = false): Caller {
-  const principal = { userId, userName: `user-${userId.slice(0, 8)}`, isPlatformAdmin, tokenId: 'test', memberships: new Map(memberships) };
-  return { principal, ability: defineAbilityFor(principal) };
-}
+export { lifecycleTestSchema as historyTestSchema, callerOf, SqlDeploymentLookup } from '../testing/lifecycle.fixture';
 
 export const day = (n: number) => n * 86_400_000;
 

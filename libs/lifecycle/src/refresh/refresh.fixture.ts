@@ -5,51 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
-import type { DatabaseSchema } from '@modelport/database';
-import {
-  approvalEntities,
-  approvalMigrations,
-  asSubject,
-  defineAbilityFor,
-  governanceEntities,
-  governanceMigrations,
-  groupEntities,
-  groupMigrations,
-  type Caller,
-  type ProjectRole,
-} from '@modelport/governance';
-import { monitoringEntities, monitoringMigrations } from '@modelport/monitoring';
-import { registryEntities, registryMigrations } from '@modelport/registry';
-import { DeploymentError, DeploymentErrorCode, servingEntities, servingMigrations } from '@modelport/serving';
-import type { DriftStatus, RefreshDeploymentLookup, RefreshSignals, ShadowAttacher } from './domain/refresh.ports';
-import { refreshEntities, refreshMigrations } from './persistence';
+import type { DriftStatus, RefreshSignals, ShadowAttacher } from './domain/refresh.ports';
 
-/** Every context's tables in the server's order, then the refresh area's. */
-export const refreshTestSchema: DatabaseSchema = {
-  entities: [...governanceEntities, ...groupEntities, ...approvalEntities, ...registryEntities, ...servingEntities, ...monitoringEntities, ...refreshEntities],
-  migrations: [...governanceMigrations, ...groupMigrations, ...approvalMigrations, ...registryMigrations, ...servingMigrations, ...monitoringMigrations, ...refreshMigrations],
-};
-
-export function callerOf(userId: string, memberships: [string, ProjectRole][], isPlatformAdmin = false): Caller {
-  const principal = { userId, userName: `user-${userId.slice(0, 8)}`, isPlatformAdmin, tokenId: 'test', memberships: new Map(memberships) };
-  return { principal, ability: defineAbilityFor(principal) };
-}
-
-/** Reads deployments as DeploymentService.get does: NOT_FOUND unless live and readable by the caller. */
-export class SqlDeploymentLookup implements RefreshDeploymentLookup {
-  constructor(private readonly db: DataSource) {}
-
-  async get(caller: Caller, id: string): Promise<{ id: string; projectId: string; name: string; modelId: string; createdBy: string }> {
-    const [row] = (await this.db.query(
-      `SELECT id::text AS id, project_id::text AS "projectId", name, model_id::text AS "modelId", created_by::text AS "createdBy" FROM deployments WHERE id::text = $1 AND deleted_at IS NULL`,
-      [id],
-    )) as { id: string; projectId: string; name: string; modelId: string; createdBy: string }[];
-    if (!row || !caller.ability.can('read', asSubject('Deployment', { ...row }))) {
-      throw new DeploymentError(DeploymentErrorCode.DEPLOYMENT_NOT_FOUND, `No deployment "${id}" is visible to you.`);
-    }
-    return row;
-  }
-}
+export { lifecycleTestSchema as refreshTestSchema, callerOf, SqlDeploymentLookup } from '../testing/lifecycle.fixture';
 
 export interface SeededDeployment {
   readonly projectId: string;
