@@ -1,9 +1,8 @@
 /* Authorization benchmark: see README.md beside this file. */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@modelport/database';
@@ -21,10 +20,10 @@ import {
 } from '@modelport/governance';
 import { createLogger } from '@modelport/observability';
 import { describeOutputMismatch, loadExpectedCases, readExpectedFile, sampleModelPath } from '@modelport/sample-models';
-import { createEmptyDatabase } from '@modelport/testing';
 import { jsonPoster, type JsonPoster } from '../serving/load-generator';
 import { cleanupsOnExit } from '../shared/cleanups';
 import { gql } from '../shared/graphql';
+import { startBuiltServer, type BuiltServer } from '../shared/server';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,85 +68,8 @@ const print = (line = '') => process.stdout.write(`${line}\n`);
 /** What to undo at the end (server, database, temp dir, connections), newest first: run once, also on Ctrl-C. */
 const cleanups = cleanupsOnExit('stopping the server and dropping the benchmark database');
 
-interface Server {
-  readonly url: string;
-  readonly databaseUrl: string;
-  readonly warnings: { count: number; first?: string };
-}
-
-/** The built server (dist/) on a fresh database, with the built-in plugins; resolves once it listens and serving is ready. */
-async function startServer(): Promise<Server> {
-  const scratch = await createEmptyDatabase('mp_bench_authz');
-  const dir = mkdtempSync(join(tmpdir(), 'modelport-bench-authz-'));
-  cleanups.push(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await scratch.drop();
-  });
-  chmodSync(dir, 0o755);
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'dist/apps/server/src/main.js')], {
-    cwd: dir,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      NODE_ENV: 'production',
-      DATABASE_URL: scratch.url,
-      MODELPORT_DATA_DIR: dir,
-      MODELPORT_PORT: '0',
-      MODELPORT_GRPC_PORT: '0',
-      MODELPORT_BOOTSTRAP_TOKEN: TOKEN,
-      MODELPORT_PLUGINS: 'builtin',
-      MODELPORT_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(() => stopChild(child));
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const found: { url?: string; serving?: boolean } = {};
-  const warnings: { count: number; first?: string } = { count: 0 };
-  const early: string[] = [];
-  let partial = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    const parts = (partial + d.toString()).split('\n');
-    partial = parts.pop()!;
-    for (const raw of parts) {
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(raw) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      if (line['msg'] === 'Modelport server listening') found.url = line['url'] as string;
-      else if (line['msg'] === 'serving ready') found.serving = true;
-      if (!found.url || !found.serving) early.push(raw);
-      if (typeof line['level'] === 'number' && line['level'] >= 40) {
-        warnings.count++;
-        warnings.first ??= String(line['msg']);
-      }
-    }
-  });
-  await new Promise<void>((ok, fail) => {
-    const deadline = Date.now() + 90_000;
-    const timer = setInterval(() => {
-      if (found.url && found.serving) {
-        clearInterval(timer);
-        ok();
-      } else if (child.exitCode !== null || Date.now() > deadline) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-        fail(new Error(`the Modelport server did not start:\n${stderr}\n${early.slice(-20).join('\n')}`));
-      }
-    }, 50);
-  });
-  return { url: found.url!, databaseUrl: scratch.url, warnings };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(timer);
+async function startServer(): Promise<BuiltServer> {
+  return startBuiltServer(root, 'authz', TOKEN, cleanups);
 }
 
 // ---------- set-up ----------

@@ -1,18 +1,17 @@
 /* Lifecycle benchmark: shadow cost, and promotion and rollback under constant load. See README.md beside this file. */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { binaryLogisticRegressionModel, LOGISTIC_BIAS, LOGISTIC_WEIGHTS } from '@modelport/sample-models';
-import { createEmptyDatabase } from '@modelport/testing';
 import { openLoop, type OpenLoopRun, type Sample, summarize, type Summary, v2Client, versionCounts } from './open-loop';
 import { type CpuUse, startCpuMeter } from '../serving/cpu-meter';
 import { percentile } from '../serving/load-generator';
 import { cleanupsOnExit } from '../shared/cleanups';
 import { gql as benchGql } from '../shared/graphql';
+import { startBuiltServer, type BuiltServer } from '../shared/server';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,87 +84,8 @@ const bodyFor = (i: number) => BODIES[i % BODIES.length]!;
 /** What to undo at the end (server, database, temp dir, connections), newest first: run once, also on Ctrl-C. */
 const cleanups = cleanupsOnExit('stopping the server and dropping the benchmark database');
 
-interface Server {
-  readonly url: string;
-  readonly pid: number;
-  readonly database: string;
-  readonly databaseUrl: string;
-  readonly warnings: { count: number; first?: string };
-}
-
-/** The built server (dist/) on a fresh database, with the built-in plugins (ONNX Runtime as its own process); resolves once it listens and serving is ready. */
-async function startServer(): Promise<Server> {
-  const scratch = await createEmptyDatabase('mp_bench_lifecycle');
-  const dir = mkdtempSync(join(tmpdir(), 'modelport-bench-lifecycle-'));
-  cleanups.push(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await scratch.drop();
-  });
-  chmodSync(dir, 0o755);
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'dist/apps/server/src/main.js')], {
-    cwd: dir,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      NODE_ENV: 'production',
-      DATABASE_URL: scratch.url,
-      MODELPORT_DATA_DIR: dir,
-      MODELPORT_PORT: '0',
-      MODELPORT_GRPC_PORT: '0',
-      MODELPORT_BOOTSTRAP_TOKEN: TOKEN,
-      MODELPORT_PLUGINS: 'builtin',
-      MODELPORT_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(() => stopChild(child));
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const found: { url?: string; serving?: boolean } = {};
-  const warnings: { count: number; first?: string } = { count: 0 };
-  const early: string[] = [];
-  let partial = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    const parts = (partial + d.toString()).split('\n');
-    partial = parts.pop()!;
-    for (const raw of parts) {
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(raw) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      if (line['msg'] === 'Modelport server listening') found.url = line['url'] as string;
-      else if (line['msg'] === 'serving ready') found.serving = true;
-      if (!found.url || !found.serving) early.push(raw);
-      if (typeof line['level'] === 'number' && line['level'] >= 40) {
-        warnings.count++;
-        warnings.first ??= String(line['msg']);
-      }
-    }
-  });
-  await new Promise<void>((ok, fail) => {
-    const deadline = Date.now() + 90_000;
-    const timer = setInterval(() => {
-      if (found.url && found.serving) {
-        clearInterval(timer);
-        ok();
-      } else if (child.exitCode !== null || Date.now() > deadline) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-        fail(new Error(`the Modelport server did not start:\n${stderr}\n${early.slice(-20).join('\n')}`));
-      }
-    }, 50);
-  });
-  return { url: found.url!, pid: child.pid!, database: scratch.name, databaseUrl: scratch.url, warnings };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(timer);
+async function startServer(): Promise<BuiltServer> {
+  return startBuiltServer(root, 'lifecycle', TOKEN, cleanups);
 }
 
 // ---------- set-up and lifecycle calls through the public API ----------
@@ -308,7 +228,7 @@ async function caughtUpLog(db: Client, answered: number): Promise<LogCounts & { 
 }
 
 /** The processes to measure CPU of: this client, the server, its ONNX plugin, the PostgreSQL backends of the benchmark database. */
-async function processGroups(url: string, server: Server, db: Client): Promise<Record<string, number[]>> {
+async function processGroups(url: string, server: BuiltServer, db: Client): Promise<Record<string, number[]>> {
   const { plugins } = await gql<{ plugins: { name: string; pid: number | null }[] }>(url, `{ plugins { name pid } }`);
   const plugin = plugins.find((p) => p.name === 'runtime-onnx')?.pid;
   if (!plugin) throw new Error(`no runtime-onnx plugin process: ${JSON.stringify(plugins)}`);
@@ -438,7 +358,7 @@ async function main(): Promise<void> {
 interface ReportInput {
   startedAt: Date;
   load: number[];
-  server: Server;
+  server: BuiltServer;
   slices: SliceResult[];
   samples: Sample[];
   promotion: Switch;
