@@ -74,6 +74,11 @@ export class GatewayService {
   /** Per route: the champion and each canary and shadow as a route of its own (receipt, batching key, plugin). */
   private readonly targets = new WeakMap<Route, { canaries: Route[]; shadows: Route[]; live: { versionId: string; weight: number }[] }>();
   private shadowInflight = 0;
+  /** Shadow copies waiting for a moment with no live request running (see runShadows). */
+  private readonly shadowQueue: (() => void)[] = [];
+  private shadowTimer: NodeJS.Timeout | null = null;
+  /** Live requests at their plugin in this process. */
+  private liveInflight = 0;
   /** Shadow copies run, skipped because too many were running, and failed (never seen by callers). */
   readonly shadowStats = { run: 0, skipped: 0, failed: 0 };
   private readonly callers = new Map<string, { principal: Principal; identityVersion: number; until: number }>();
@@ -245,10 +250,12 @@ export class GatewayService {
       const decoded = call;
       const run = (inputs: readonly Tensor[], wanted: readonly string[]) => this.runOnPlugin(held, decoded.id, inputs, wanted);
       const leave = this.routes.enter(entered);
+      this.liveInflight++;
       try {
         outputs = this.batcher && held.maxBatchSize ? await this.batcher.submit(held, decoded, run) : await run(decoded.inputs, decoded.outputs);
       } finally {
         leave();
+        if (--this.liveInflight === 0 && this.shadowQueue.length) setImmediate(() => this.drainShadows());
       }
       if (entered.shadows?.length) shadowsOf = { route: entered, call: decoded };
       return {
@@ -302,60 +309,74 @@ export class GatewayService {
   /**
    * Runs a live request's copy on every shadow challenger and logs each answer (role shadow, with the live
    * prediction's id). Never awaited by the request: a slow, failing or dead shadow costs the caller nothing.
-   * Copies beyond maxShadowInflight are skipped rather than queued, so a stuck shadow cannot pile up memory.
+   * Copies yield to live traffic: they start when no live request is at its plugin in this process, or after
+   * SHADOW_MAX_WAIT_MS at the latest. Copies beyond maxShadowInflight (waiting or running) are skipped rather
+   * than queued, so a stuck shadow cannot pile up memory.
    */
   private runShadows(route: Route, call: InferCall, liveId: string, caller: Caller, keepOutputs: boolean, protocol: InferRequest['protocol']): void {
     const max = this.options.maxShadowInflight ?? 64;
     for (const shadow of this.targetsOf(route).shadows) {
-      if (this.shadowInflight >= max || !this.sink.hasRoom()) {
+      if (this.shadowInflight + this.shadowQueue.length >= max || !this.sink.hasRoom()) {
         this.shadowStats.skipped++;
         continue;
       }
-      this.shadowInflight++;
-      this.shadowStats.run++;
-      const started = process.hrtime.bigint();
-      const shadowId = newPredictionId();
-      let outputs: Tensor[] | null = null;
-      let failure: GatewayError | null = null;
-      this.runOnPlugin(shadow, `${call.id || liveId}/shadow`, call.inputs, call.outputs)
-        .then((answer) => {
-          outputs = answer;
-        })
-        .catch((err: unknown) => {
-          failure = toGatewayError(err);
-          this.shadowStats.failed++;
-        })
-        .finally(() => {
-          this.shadowInflight--;
-          this.sink.tryAppend({
-            id: shadowId,
-            receivedAt: new Date(),
-            deploymentId: shadow.deploymentId,
-            deploymentName: shadow.name,
-            projectId: shadow.projectId,
-            modelId: shadow.modelId,
-            modelVersionId: shadow.modelVersionId,
-            modelVersion: shadow.modelVersion,
-            artifactSha256: shadow.artifactSha256,
-            pluginId: shadow.pluginId,
-            pluginVersion: shadow.pluginVersion,
-            requestId: call.id || null,
-            protocol,
-            consumerId: caller.principal.userId,
-            status: failure === null ? 'ok' : 'error',
-            errorStatus: (failure as GatewayError | null)?.httpStatus ?? null,
-            errorMessage: (failure as GatewayError | null)?.message ?? null,
-            latencyUs: Number((process.hrtime.bigint() - started) / 1000n),
-            inputRows: call.inputs[0]?.shape[0] ?? null,
-            payloadStored: keepOutputs && outputs !== null,
-            inputs: null,
-            outputs: keepOutputs && outputs ? (outputs as Tensor[]).map(toJson) : null,
-            parameters: null,
-            role: 'shadow',
-            shadowOf: liveId,
-          });
-        });
+      this.shadowQueue.push(() => this.runShadow(shadow, call, liveId, caller, keepOutputs, protocol));
     }
+    if (this.liveInflight === 0) this.drainShadows();
+    else this.shadowTimer ??= setTimeout(() => this.drainShadows(), SHADOW_MAX_WAIT_MS);
+  }
+
+  private drainShadows(): void {
+    if (this.shadowTimer) clearTimeout(this.shadowTimer);
+    this.shadowTimer = null;
+    for (let start = this.shadowQueue.shift(); start; start = this.shadowQueue.shift()) start();
+  }
+
+  private runShadow(shadow: Route, call: InferCall, liveId: string, caller: Caller, keepOutputs: boolean, protocol: InferRequest['protocol']): void {
+    this.shadowInflight++;
+    this.shadowStats.run++;
+    const started = process.hrtime.bigint();
+    const shadowId = newPredictionId();
+    let outputs: Tensor[] | null = null;
+    let failure: GatewayError | null = null;
+    this.runOnPlugin(shadow, `${call.id || liveId}/shadow`, call.inputs, call.outputs)
+      .then((answer) => {
+        outputs = answer;
+      })
+      .catch((err: unknown) => {
+        failure = toGatewayError(err);
+        this.shadowStats.failed++;
+      })
+      .finally(() => {
+        this.shadowInflight--;
+        this.sink.tryAppend({
+          id: shadowId,
+          receivedAt: new Date(),
+          deploymentId: shadow.deploymentId,
+          deploymentName: shadow.name,
+          projectId: shadow.projectId,
+          modelId: shadow.modelId,
+          modelVersionId: shadow.modelVersionId,
+          modelVersion: shadow.modelVersion,
+          artifactSha256: shadow.artifactSha256,
+          pluginId: shadow.pluginId,
+          pluginVersion: shadow.pluginVersion,
+          requestId: call.id || null,
+          protocol,
+          consumerId: caller.principal.userId,
+          status: failure === null ? 'ok' : 'error',
+          errorStatus: (failure as GatewayError | null)?.httpStatus ?? null,
+          errorMessage: (failure as GatewayError | null)?.message ?? null,
+          latencyUs: Number((process.hrtime.bigint() - started) / 1000n),
+          inputRows: call.inputs[0]?.shape[0] ?? null,
+          payloadStored: keepOutputs && outputs !== null,
+          inputs: null,
+          outputs: keepOutputs && outputs ? (outputs as Tensor[]).map(toJson) : null,
+          parameters: null,
+          role: 'shadow',
+          shadowOf: liveId,
+        });
+      });
   }
 
   private async runOnPlugin(route: Route, id: string, inputs: readonly Tensor[], wanted: readonly string[]): Promise<Tensor[]> {
@@ -374,6 +395,9 @@ export class GatewayService {
   }
 }
 
+
+/** The longest a shadow copy waits for a moment without live requests before it starts anyway. */
+const SHADOW_MAX_WAIT_MS = 50;
 
 /** The deployment behind a route, as access rules see it. */
 function subjectOf(route: Route): Parameters<Caller['ability']['can']>[1] {

@@ -194,6 +194,30 @@ describe('the gateway routes by traffic policy', () => {
     expect(log.rows.filter((r) => r.role === undefined).every((r) => r.status === 'ok')).toBe(true);
   });
 
+  it('a shadow copy yields to live traffic: it starts once no live request is at the plugin (or after 50 ms at the latest)', async () => {
+    const { infer, plugin, log } = gateway(route({ shadows: [variant('shadow', 3)] }));
+    plugin.behaviour.set('m/v1', { delayMs: 30 });
+    const first = infer(caller('u1'), 1);
+    await new Promise((r) => setTimeout(r, 10));
+    const second = infer(caller('u2'), 2);
+    await Promise.all([first, second]);
+    await settle();
+    // The first request's copy waited for the second live request to finish.
+    expect(plugin.calls).toEqual(['m/v1', 'm/v1', 'm/v3', 'm/v3']);
+    expect(log.rows.filter((r) => r.role === 'shadow')).toHaveLength(2);
+
+    // Under unbroken live traffic a copy still starts after 50 ms.
+    plugin.calls.length = 0;
+    plugin.behaviour.set('m/v1', { delayMs: 200 });
+    const long = infer(caller('u3'), 3);
+    await new Promise((r) => setTimeout(r, 5));
+    plugin.behaviour.set('m/v1', { delayMs: 0 });
+    await infer(caller('u4'), 4);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(plugin.calls).toEqual(['m/v1', 'm/v1', 'm/v3']);
+    await long;
+  });
+
   it('does not copy requests the champion refused', async () => {
     const { infer, plugin, log } = gateway(route({ shadows: [variant('shadow', 3)] }));
     plugin.behaviour.set('m/v1', { fail: 'champion down' });
