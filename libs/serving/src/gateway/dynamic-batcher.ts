@@ -111,7 +111,8 @@ export class DynamicBatcher {
   }
 }
 
-function batchKey(route: Route, call: InferCall): string {
+/** Requests that can share one plugin call: same deployment model, requested outputs and input layout. */
+export function batchKey(route: Route, call: InferCall): string {
   let key = `${route.deploymentId}|${route.modelKey}|${call.outputs.join(',')}`;
   for (const t of call.inputs) key += `|${t.name}:${t.datatype}:${t.shape.slice(1).join('x')}`;
   return key;
@@ -119,7 +120,8 @@ function batchKey(route: Route, call: InferCall): string {
 
 type NumericArray = Exclude<TensorData, Buffer[]>;
 
-function concatRows(parts: readonly Tensor[], rows: number): Tensor {
+/** Tensors of the same layout joined along the first dimension. */
+export function concatRows(parts: readonly Tensor[], rows: number): Tensor {
   const head = parts[0]!;
   const shape = [rows, ...head.shape.slice(1)];
   if (Array.isArray(head.data)) return { ...head, shape, data: parts.flatMap((p) => p.data as Buffer[]) };
@@ -135,7 +137,8 @@ function concatRows(parts: readonly Tensor[], rows: number): Tensor {
   return { ...head, shape, data };
 }
 
-function sliceRows(t: Tensor, offset: number, rows: number, totalRows: number): Tensor {
+/** Rows [offset, offset + rows) of an output of a joined call. */
+export function sliceRows(t: Tensor, offset: number, rows: number, totalRows: number): Tensor {
   if (t.shape[0] !== totalRows) {
     throw new Error(`Output "${t.name}" has first dimension ${t.shape[0]} for a batch of ${totalRows} rows, so it cannot be split per request. Turn dynamic batching off for this deployment.`);
   }

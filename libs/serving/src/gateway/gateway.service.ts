@@ -13,6 +13,7 @@ import type { Route, RouteTable, RouteVariant } from '../deployments/domain/rout
 import { chooseLiveVersion } from '../traffic/traffic-policy';
 import { newPredictionId, shouldStorePayload, type PredictionLogRow } from '../predictions';
 import type { ServingBackend } from '../deployments/domain/serving-backend';
+import { batchKey, concatRows, sliceRows } from './dynamic-batcher';
 import { fromPluginError, GatewayError, toGatewayError } from './gateway.errors';
 
 /** Where predictions are logged. `hasRoom` is asked before a prediction runs, so none runs that could not be logged. */
@@ -74,9 +75,9 @@ export class GatewayService {
   /** Per route: the champion and each canary and shadow as a route of its own (receipt, batching key, plugin). */
   private readonly targets = new WeakMap<Route, { canaries: Route[]; shadows: Route[]; live: { versionId: string; weight: number }[] }>();
   private shadowInflight = 0;
-  /** Shadow copies waiting for a moment with no live request running (see runShadows). */
-  private readonly shadowQueue: (() => void)[] = [];
-  private shadowTimer: NodeJS.Timeout | null = null;
+  /** Shadow copies gathering into one plugin call per shadow and input layout (see runShadows). */
+  private readonly shadowBatches = new Map<string, { copies: ShadowCopy[]; rows: number; timer: NodeJS.Timeout }>();
+  private shadowWaiting = 0;
   /** Live requests at their plugin in this process. */
   private liveInflight = 0;
   /** Shadow copies run, skipped because too many were running, and failed (never seen by callers). */
@@ -255,7 +256,7 @@ export class GatewayService {
         outputs = this.batcher && held.maxBatchSize ? await this.batcher.submit(held, decoded, run) : await run(decoded.inputs, decoded.outputs);
       } finally {
         leave();
-        if (--this.liveInflight === 0 && this.shadowQueue.length) setImmediate(() => this.drainShadows());
+        this.liveInflight--;
       }
       if (entered.shadows?.length) shadowsOf = { route: entered, call: decoded };
       return {
@@ -309,74 +310,109 @@ export class GatewayService {
   /**
    * Runs a live request's copy on every shadow challenger and logs each answer (role shadow, with the live
    * prediction's id). Never awaited by the request: a slow, failing or dead shadow costs the caller nothing.
-   * Copies yield to live traffic: they start when no live request is at its plugin in this process, or after
-   * SHADOW_MAX_WAIT_MS at the latest. Copies beyond maxShadowInflight (waiting or running) are skipped rather
-   * than queued, so a stuck shadow cannot pile up memory.
+   * Copies of the same layout gather for SHADOW_BATCH_WINDOW_MS (or SHADOW_BATCH_ROWS rows) and run as one
+   * plugin call when no live request is at its plugin in this process, so shadows take the plugin for a few
+   * short calls a second rather than one per request. Copies beyond maxShadowInflight (waiting or running) are
+   * skipped rather than queued, so a stuck shadow cannot pile up memory.
    */
   private runShadows(route: Route, call: InferCall, liveId: string, caller: Caller, keepOutputs: boolean, protocol: InferRequest['protocol']): void {
     const max = this.options.maxShadowInflight ?? 64;
     for (const shadow of this.targetsOf(route).shadows) {
-      if (this.shadowInflight + this.shadowQueue.length >= max || !this.sink.hasRoom()) {
+      if (this.shadowInflight + this.shadowWaiting >= max || !this.sink.hasRoom()) {
         this.shadowStats.skipped++;
         continue;
       }
-      this.shadowQueue.push(() => this.runShadow(shadow, call, liveId, caller, keepOutputs, protocol));
+      const rows = call.inputs[0]?.shape[0] ?? 1;
+      const batchable = rows > 0 && call.inputs.every((t) => t.shape.length > 0 && t.shape[0] === rows) && shadow.signature.inputs.every((t) => t.shape[0] === -1);
+      const copy: ShadowCopy = { shadow, call, rows, liveId, caller, keepOutputs, protocol };
+      const key = batchable ? batchKey(shadow, call) : `${newPredictionId()}`;
+      let batch = this.shadowBatches.get(key);
+      if (!batch) {
+        batch = { copies: [], rows: 0, timer: setTimeout(() => this.flushShadows(key), SHADOW_BATCH_WINDOW_MS) };
+        batch.timer.unref?.();
+        this.shadowBatches.set(key, batch);
+      }
+      batch.copies.push(copy);
+      batch.rows += rows;
+      this.shadowWaiting++;
+      if (!batchable || batch.rows >= SHADOW_BATCH_ROWS) this.flushShadows(key);
     }
-    if (this.liveInflight === 0) this.drainShadows();
-    else this.shadowTimer ??= setTimeout(() => this.drainShadows(), SHADOW_MAX_WAIT_MS);
   }
 
-  private drainShadows(): void {
-    if (this.shadowTimer) clearTimeout(this.shadowTimer);
-    this.shadowTimer = null;
-    for (let start = this.shadowQueue.shift(); start; start = this.shadowQueue.shift()) start();
-  }
-
-  private runShadow(shadow: Route, call: InferCall, liveId: string, caller: Caller, keepOutputs: boolean, protocol: InferRequest['protocol']): void {
-    this.shadowInflight++;
-    this.shadowStats.run++;
+  /** Runs a gathered batch of shadow copies, once no live request is at its plugin (or SHADOW_MAX_WAIT_MS later). */
+  private flushShadows(key: string, waitedMs = 0): void {
+    const batch = this.shadowBatches.get(key);
+    if (!batch) return;
+    if (this.liveInflight > 0 && waitedMs < SHADOW_MAX_WAIT_MS) {
+      clearTimeout(batch.timer);
+      batch.timer = setTimeout(() => this.flushShadows(key, waitedMs + 2), 2);
+      batch.timer.unref?.();
+      return;
+    }
+    this.shadowBatches.delete(key);
+    clearTimeout(batch.timer);
+    const { copies } = batch;
+    this.shadowWaiting -= copies.length;
+    this.shadowInflight += copies.length;
+    this.shadowStats.run += copies.length;
+    const first = copies[0]!;
+    const inputs = copies.length === 1 ? first.call.inputs : first.call.inputs.map((t, i) => concatRows(copies.map((c) => c.call.inputs[i]!), batch.rows));
     const started = process.hrtime.bigint();
-    const shadowId = newPredictionId();
-    let outputs: Tensor[] | null = null;
-    let failure: GatewayError | null = null;
-    this.runOnPlugin(shadow, `${call.id || liveId}/shadow`, call.inputs, call.outputs)
-      .then((answer) => {
-        outputs = answer;
-      })
-      .catch((err: unknown) => {
-        failure = toGatewayError(err);
-        this.shadowStats.failed++;
-      })
-      .finally(() => {
-        this.shadowInflight--;
-        this.sink.tryAppend({
-          id: shadowId,
-          receivedAt: new Date(),
-          deploymentId: shadow.deploymentId,
-          deploymentName: shadow.name,
-          projectId: shadow.projectId,
-          modelId: shadow.modelId,
-          modelVersionId: shadow.modelVersionId,
-          modelVersion: shadow.modelVersion,
-          artifactSha256: shadow.artifactSha256,
-          pluginId: shadow.pluginId,
-          pluginVersion: shadow.pluginVersion,
-          requestId: call.id || null,
-          protocol,
-          consumerId: caller.principal.userId,
-          status: failure === null ? 'ok' : 'error',
-          errorStatus: (failure as GatewayError | null)?.httpStatus ?? null,
-          errorMessage: (failure as GatewayError | null)?.message ?? null,
-          latencyUs: Number((process.hrtime.bigint() - started) / 1000n),
-          inputRows: call.inputs[0]?.shape[0] ?? null,
-          payloadStored: keepOutputs && outputs !== null,
-          inputs: null,
-          outputs: keepOutputs && outputs ? (outputs as Tensor[]).map(toJson) : null,
-          parameters: null,
-          role: 'shadow',
-          shadowOf: liveId,
-        });
-      });
+    this.runOnPlugin(first.shadow, `${first.call.id || first.liveId}/shadow`, inputs, first.call.outputs).then(
+      (outputs) => {
+        const latencyUs = Number((process.hrtime.bigint() - started) / 1000n);
+        let offset = 0;
+        for (const c of copies) {
+          let own: Tensor[] | null = null;
+          let failure: GatewayError | null = null;
+          try {
+            own = copies.length === 1 ? outputs : outputs.map((o) => sliceRows(o, offset, c.rows, batch.rows));
+          } catch (err) {
+            failure = toGatewayError(err);
+          }
+          offset += c.rows;
+          this.logShadow(c, own, failure, latencyUs);
+        }
+      },
+      (err: unknown) => {
+        const latencyUs = Number((process.hrtime.bigint() - started) / 1000n);
+        for (const c of copies) this.logShadow(c, null, toGatewayError(err), latencyUs);
+      },
+    );
+  }
+
+  /** The log row of one shadow copy; its latency is the plugin call of its batch. */
+  private logShadow(c: ShadowCopy, outputs: Tensor[] | null, failure: GatewayError | null, latencyUs: number): void {
+    this.shadowInflight--;
+    if (failure) this.shadowStats.failed++;
+    const { shadow, call } = c;
+    this.sink.tryAppend({
+      id: newPredictionId(),
+      receivedAt: new Date(),
+      deploymentId: shadow.deploymentId,
+      deploymentName: shadow.name,
+      projectId: shadow.projectId,
+      modelId: shadow.modelId,
+      modelVersionId: shadow.modelVersionId,
+      modelVersion: shadow.modelVersion,
+      artifactSha256: shadow.artifactSha256,
+      pluginId: shadow.pluginId,
+      pluginVersion: shadow.pluginVersion,
+      requestId: call.id || null,
+      protocol: c.protocol,
+      consumerId: c.caller.principal.userId,
+      status: failure === null ? 'ok' : 'error',
+      errorStatus: failure?.httpStatus ?? null,
+      errorMessage: failure?.message ?? null,
+      latencyUs,
+      inputRows: c.rows,
+      payloadStored: c.keepOutputs && outputs !== null,
+      inputs: null,
+      outputs: c.keepOutputs && outputs ? outputs.map(toJson) : null,
+      parameters: null,
+      role: 'shadow',
+      shadowOf: c.liveId,
+    });
   }
 
   private async runOnPlugin(route: Route, id: string, inputs: readonly Tensor[], wanted: readonly string[]): Promise<Tensor[]> {
@@ -396,8 +432,21 @@ export class GatewayService {
 }
 
 
-/** The longest a shadow copy waits for a moment without live requests before it starts anyway. */
+/** How long shadow copies gather before their batch runs, and the most rows of one batch. */
+const SHADOW_BATCH_WINDOW_MS = 20;
+const SHADOW_BATCH_ROWS = 64;
+/** The longest a gathered batch waits for a moment without live requests before it runs anyway. */
 const SHADOW_MAX_WAIT_MS = 50;
+
+interface ShadowCopy {
+  readonly shadow: Route;
+  readonly call: InferCall;
+  readonly rows: number;
+  readonly liveId: string;
+  readonly caller: Caller;
+  readonly keepOutputs: boolean;
+  readonly protocol: InferRequest['protocol'];
+}
 
 /** The deployment behind a route, as access rules see it. */
 function subjectOf(route: Route): Parameters<Caller['ability']['can']>[1] {

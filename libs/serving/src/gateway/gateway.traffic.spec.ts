@@ -87,7 +87,7 @@ const caller = (userId: string): Caller => {
   return { principal, ability: defineAbilityFor(principal) };
 };
 
-function gateway(r: Route) {
+function gateway(r: Route, maxShadowInflight = 64) {
   const routes = new RouteTable();
   routes.set(r);
   const plugin = backend();
@@ -97,7 +97,7 @@ function gateway(r: Route) {
     routes,
     plugin.b,
     log,
-    { limits: DEFAULT_TENSOR_LIMITS, authCacheMs: 1000, inferDeadlineMs: 5000, maxRequestedOutputs: 8, maxShadowInflight: 4 },
+    { limits: DEFAULT_TENSOR_LIMITS, authCacheMs: 1000, inferDeadlineMs: 5000, maxRequestedOutputs: 8, maxShadowInflight },
     silentLogger(),
   );
   const infer = (who = caller('u1'), x = 2, parameters: Record<string, unknown> = {}, version = '') =>
@@ -111,7 +111,8 @@ function gateway(r: Route) {
   return { gw, plugin, log, infer };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 20));
+/** Longer than the shadow batch window (20 ms). */
+const settle = () => new Promise((r) => setTimeout(r, 60));
 
 describe('the gateway routes by traffic policy', () => {
   it('splits live traffic between the champion and canaries by weight, and names the version that answered', async () => {
@@ -166,7 +167,7 @@ describe('the gateway routes by traffic policy', () => {
   });
 
   it('a slow shadow costs the caller nothing, and copies beyond the in-flight limit are skipped, not queued', async () => {
-    const { gw, infer, plugin, log } = gateway(route({ shadows: [variant('shadow', 3)] }));
+    const { gw, infer, plugin, log } = gateway(route({ shadows: [variant('shadow', 3)] }), 4);
     plugin.behaviour.set('m/v3', { delayMs: 1500 });
     for (let i = 0; i < 10; i++) expect((await infer()).receipt.model_version).toBe('1');
     await settle();
@@ -194,25 +195,31 @@ describe('the gateway routes by traffic policy', () => {
     expect(log.rows.filter((r) => r.role === undefined).every((r) => r.status === 'ok')).toBe(true);
   });
 
-  it('a shadow copy yields to live traffic: it starts once no live request is at the plugin (or after 50 ms at the latest)', async () => {
+  it('shadow copies gather into one plugin call, each row logged with its own outputs and the live prediction it copies', async () => {
     const { infer, plugin, log } = gateway(route({ shadows: [variant('shadow', 3)] }));
-    plugin.behaviour.set('m/v1', { delayMs: 30 });
-    const first = infer(caller('u1'), 1);
-    await new Promise((r) => setTimeout(r, 10));
-    const second = infer(caller('u2'), 2);
-    await Promise.all([first, second]);
+    const answers = await Promise.all([1, 2, 3, 4, 5].map((x) => infer(caller('u'), x)));
     await settle();
-    // The first request's copy waited for the second live request to finish.
-    expect(plugin.calls).toEqual(['m/v1', 'm/v1', 'm/v3', 'm/v3']);
-    expect(log.rows.filter((r) => r.role === 'shadow')).toHaveLength(2);
+    expect(plugin.calls.filter((k) => k === 'm/v3')).toHaveLength(1);
+    const shadows = log.rows.filter((r) => r.role === 'shadow');
+    expect(shadows).toHaveLength(5);
+    for (const [i, a] of answers.entries()) {
+      const copy = shadows.find((r) => r.shadowOf === a.predictionId)!;
+      expect(copy.outputs).toEqual([{ name: 'y', datatype: 'FP32', shape: [1], data: [(i + 1) * 3] }]);
+      expect(copy.inputRows).toBe(1);
+    }
+  });
 
-    // Under unbroken live traffic a copy still starts after 50 ms.
-    plugin.calls.length = 0;
-    plugin.behaviour.set('m/v1', { delayMs: 200 });
-    const long = infer(caller('u3'), 3);
+  it('a shadow batch yields to live traffic: it runs once no live request is at the plugin (or after 50 ms more at the latest)', async () => {
+    const { infer, plugin } = gateway(route({ shadows: [variant('shadow', 3)] }));
+    plugin.behaviour.set('m/v1', { delayMs: 300 });
+    const long = infer(caller('u1'), 1);
     await new Promise((r) => setTimeout(r, 5));
-    plugin.behaviour.set('m/v1', { delayMs: 0 });
-    await infer(caller('u4'), 4);
+    plugin.behaviour.set('m/v1', {});
+    await infer(caller('u2'), 2);
+    // The copy's window (20 ms) has passed, but a live request is still at the plugin: the batch waits.
+    await new Promise((r) => setTimeout(r, 40));
+    expect(plugin.calls).toEqual(['m/v1', 'm/v1']);
+    // Under unbroken live traffic it runs anyway, 50 ms after its window.
     await new Promise((r) => setTimeout(r, 80));
     expect(plugin.calls).toEqual(['m/v1', 'm/v1', 'm/v3']);
     await long;
