@@ -248,9 +248,16 @@ describe('lifecycle: traffic policies, shadows, promotion and rollback on the re
 
   it('a rollback while a promotion is still finishing is refused; once it finished, the rollback goes through', async () => {
     const runtime = t.server.app.get(ServingRuntime);
+    // A promotion with a bake leaves a standby; the next promotion's last step is to unload that standby.
+    const first = await traffic();
+    const shadow = first.traffic.members.find((m: { role: string }) => m.role === 'SHADOW').version;
+    expect((await promote({ version: shadow, bake: { minutes: 10, maxErrorRate: 0.1 } })).errors).toBeUndefined();
+    const afterFirst = await traffic();
+    const free = [1, 2, 4].find((v) => !afterFirst.traffic.members.some((m: { version: number }) => m.version === v))!;
+    expect((await setTraffic({ championWeight: 100, shadows: [free], reason: 'the next challenger' })).errors).toBeUndefined();
     const before = await traffic();
-    const challenger = before.traffic.members.find((m: { role: string }) => m.role === 'SHADOW').version;
-    // Unloading the old standby is the promotion's last step: hold it.
+    expect(before.traffic.members.map((m: { role: string }) => m.role)).toEqual(['CHAMPION', 'STANDBY', 'SHADOW']);
+    // Hold that unload, so the promotion is still running when the rollback arrives.
     const unload = runtime.host.unloadModel.bind(runtime.host);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
@@ -259,8 +266,8 @@ describe('lifecycle: traffic policies, shadows, promotion and rollback on the re
       return unload(plugin, key);
     };
     try {
-      const promotion = promote({ version: challenger, bake: { minutes: 10, maxErrorRate: 0.1 } });
-      for (let i = 0; i < 100 && !runtime.deployments.rollouts.has(deploymentId); i++) await pause(10);
+      const promotion = promote({ version: free, bake: { minutes: 10, maxErrorRate: 0.1 } });
+      for (let i = 0; i < 500 && !runtime.deployments.rollouts.has(deploymentId); i++) await pause(10);
       const refused = await rollback('too early');
       expect(refused.errors?.[0]).toMatchObject({ extensions: { reason: 'ROLLOUT_IN_PROGRESS' }, message: expect.stringMatching(/in the middle of another change/) });
       release();
@@ -355,5 +362,34 @@ describe('lifecycle: the bake watcher rolls a degrading champion back by itself;
     ]);
     const [event] = await t.db.dataSource.query(`SELECT reason, change_request_id::text FROM deployment_events WHERE deployment_id = $1 AND kind = 'traffic-changed'`, [guarded]);
     expect(event).toEqual({ reason: 'canary 10%', change_request_id: held.setTrafficPolicy.changeRequest!.id });
+  });
+
+  it('a replay scores another version on the stored inputs of live predictions, on a copy loaded for the replay alone', async () => {
+    const runtime = t.server.app.get(ServingRuntime);
+    await pause(5);
+    const from = new Date().toISOString();
+    for (let i = 0; i < 30; i++) expect((await infer(t, 'baked', [i / 10, -1, 0.5])).version).toBe('1');
+    await runtime.writer.flush();
+    await pause(5);
+    const to = new Date().toISOString();
+    const v2 = (await t.ok<{ model: { version: { id: string } } }>(`query($m: ID!) { model(id: $m) { version(version: 2) { id } } }`, { m: modelId })).model.version.id;
+    const run = await t.ok<{ startReplay: { id: string; state: string } }>(`mutation($i: StartReplayInput!) { startReplay(input: $i) { id state } }`, {
+      i: { deploymentId, versionId: v2, from, to, maxRows: 1000 },
+    });
+    let state = run.startReplay.state;
+    let progress: { state: string; total: number | null; done: number; failed: number } = { state, total: null, done: 0, failed: 0 };
+    for (const deadline = Date.now() + 30_000; !['SUCCEEDED', 'FAILED'].includes(state) && Date.now() < deadline; await pause(100)) {
+      progress = (await t.ok<{ replayRun: typeof progress }>(`query($id: ID!) { replayRun(id: $id) { state total done failed } }`, { id: run.startReplay.id })).replayRun;
+      state = progress.state;
+    }
+    expect(progress).toEqual({ state: 'SUCCEEDED', total: 30, done: 30, failed: 0 });
+    const compared = await t.ok<{ challengerComparison: { pairs: number; classification: { agreementRate: number } | null } }>(
+      `query($d: ID!, $v: ID!, $f: DateTime!, $t: DateTime!) { challengerComparison(deploymentId: $d, challengerVersionId: $v, from: $f, to: $t, source: REPLAY) { pairs classification { agreementRate } } }`,
+      { d: deploymentId, v: v2, f: from, t: new Date(Date.now() + 1000).toISOString() },
+    );
+    expect(compared.challengerComparison.pairs).toBe(30);
+    // The copy loaded for the replay is gone again; the champion still serves.
+    expect(runtime.host.get('runtime-onnx').loadedModels.filter((k) => k.endsWith('/replay'))).toEqual([]);
+    expect((await infer(t, 'baked')).version).toBe('1');
   });
 });
