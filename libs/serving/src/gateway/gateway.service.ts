@@ -78,6 +78,8 @@ export class GatewayService {
   /** Shadow copies gathering into one plugin call per shadow and input layout (see runShadows). */
   private readonly shadowBatches = new Map<string, { copies: ShadowCopy[]; rows: number; timer: NodeJS.Timeout }>();
   private shadowWaiting = 0;
+  /** Batches whose gathering window has closed, waiting for no live request to be at its plugin. */
+  private readonly shadowsReady = new Set<string>();
   /** Live requests at their plugin in this process. */
   private liveInflight = 0;
   /** Shadow copies run, skipped because too many were running, and failed (never seen by callers). */
@@ -256,7 +258,8 @@ export class GatewayService {
         outputs = this.batcher && held.maxBatchSize ? await this.batcher.submit(held, decoded, run) : await run(decoded.inputs, decoded.outputs);
       } finally {
         leave();
-        this.liveInflight--;
+        // Waiting shadow batches go once the answer is on its way (next turn), if no live request arrived meanwhile.
+        if (--this.liveInflight === 0 && this.shadowsReady.size) setImmediate(() => this.flushReadyShadows());
       }
       if (entered.shadows?.length) shadowsOf = { route: entered, call: decoded };
       return {
@@ -339,16 +342,26 @@ export class GatewayService {
     }
   }
 
-  /** Runs a gathered batch of shadow copies, once no live request is at its plugin (or SHADOW_MAX_WAIT_MS later). */
-  private flushShadows(key: string, waitedMs = 0): void {
+  private flushReadyShadows(): void {
+    if (this.liveInflight > 0) return;
+    for (const key of [...this.shadowsReady]) this.flushShadows(key);
+  }
+
+  /**
+   * Runs a gathered batch of shadow copies once no live request is at its plugin: at once when none is, else
+   * when the last one finishes (see infer), or SHADOW_MAX_WAIT_MS later at the latest.
+   */
+  private flushShadows(key: string, force = false): void {
     const batch = this.shadowBatches.get(key);
     if (!batch) return;
-    if (this.liveInflight > 0 && waitedMs < SHADOW_MAX_WAIT_MS) {
+    if (this.liveInflight > 0 && !force) {
       clearTimeout(batch.timer);
-      batch.timer = setTimeout(() => this.flushShadows(key, waitedMs + 2), 2);
+      batch.timer = setTimeout(() => this.flushShadows(key, true), SHADOW_MAX_WAIT_MS);
       batch.timer.unref?.();
+      this.shadowsReady.add(key);
       return;
     }
+    this.shadowsReady.delete(key);
     this.shadowBatches.delete(key);
     clearTimeout(batch.timer);
     const { copies } = batch;
