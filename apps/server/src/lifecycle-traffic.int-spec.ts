@@ -312,6 +312,9 @@ describe('lifecycle: the bake watcher rolls a degrading champion back by itself;
       await runtime.writer.flush();
       await t.server.app.get(HealthRollupWriter).flush();
     };
+    // The previous champion is the standby: replacing the version with it is refused in favour of a rollback.
+    const replaced = await t.gql(`mutation($i: ReplaceDeploymentModelVersionInput!) { replaceDeploymentModelVersion(input: $i) { id } }`, { i: { deploymentId, version: 1 } });
+    expect(replaced.errors?.[0]?.message).toMatch(/Version 1 is the previous champion, still loaded as the standby; roll back instead/);
     for (let i = 0; i < 20; i++) expect((await infer(t, 'baked')).version).toBe('2');
     await flush();
     expect(await watcher.check()).toEqual({ checked: 1, rolledBack: [], passed: [] });

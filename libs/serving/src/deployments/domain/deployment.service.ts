@@ -468,7 +468,9 @@ export class DeploymentService {
     if (member) {
       throw new DeploymentError(
         DeploymentErrorCode.INVALID_ARGUMENT,
-        `Version ${version.version} is already the deployment's ${member.role}; promote it instead (promoteDeploymentVersion), which keeps the current champion loaded for a rollback.`,
+        member.role === 'standby'
+          ? `Version ${version.version} is the previous champion, still loaded as the standby; roll back instead (rollbackDeployment), which switches without loading anything.`
+          : `Version ${version.version} is already the deployment's ${member.role}; promote it instead (promoteDeploymentVersion), which keeps the current champion loaded for a rollback.`,
         { field: 'version' },
       );
     }
