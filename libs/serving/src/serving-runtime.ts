@@ -157,6 +157,8 @@ export class ServingRuntime {
       this.batcher,
     );
     if (deps.audit) this.gateway.auditTo(deps.audit);
+    // A promoted challenger has seen shadow batches only: one live-shaped request first, then the switch.
+    this.traffic.warmUp = (deploymentId, target) => this.gateway.warm(deploymentId, target);
   }
 
   /** Jobs go in before the queue starts. */

@@ -82,6 +82,8 @@ export class GatewayService {
   private readonly shadowsReady = new Set<string>();
   /** Live requests at their plugin in this process. */
   private liveInflight = 0;
+  /** The last answered live request of each deployment: a promotion warms the new champion with it. */
+  private readonly lastLive = new Map<string, InferCall>();
   /** Shadow copies run, skipped because too many were running, and failed (never seen by callers). */
   readonly shadowStats = { run: 0, skipped: 0, failed: 0 };
   private readonly callers = new Map<string, { principal: Principal; identityVersion: number; until: number }>();
@@ -262,6 +264,7 @@ export class GatewayService {
         if (--this.liveInflight === 0 && this.shadowsReady.size) setImmediate(() => this.flushReadyShadows());
       }
       if (entered.shadows?.length) shadowsOf = { route: entered, call: decoded };
+      this.lastLive.set(held.deploymentId, decoded);
       return {
         route: held,
         predictionId,
@@ -426,6 +429,23 @@ export class GatewayService {
       role: 'shadow',
       shadowOf: c.liveId,
     });
+  }
+
+  /**
+   * Runs the deployment's last live request once on a model about to take live traffic (a promoted challenger
+   * that has only seen shadow batches), so the first callers do not pay its first run at this input shape.
+   * Best effort: errors and a slow answer (beyond timeoutMs) are ignored.
+   */
+  async warm(deploymentId: string, target: { pluginName: string; modelKey: string }, timeoutMs = 2000): Promise<void> {
+    const call = this.lastLive.get(deploymentId);
+    if (!call) return;
+    const route = { name: deploymentId, pluginName: target.pluginName, modelKey: target.modelKey } as Route;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.runOnPlugin(route, 'warm-up', call.inputs, call.outputs).catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   private async runOnPlugin(route: Route, id: string, inputs: readonly Tensor[], wanted: readonly string[]): Promise<Tensor[]> {

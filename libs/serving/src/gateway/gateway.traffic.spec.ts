@@ -225,6 +225,21 @@ describe('the gateway routes by traffic policy', () => {
     await long;
   });
 
+  it('warms a model about to take live traffic with the deployment’s last live request; best effort', async () => {
+    const { gw, infer, plugin } = gateway(route());
+    await gw.warm(route().deploymentId, { pluginName: 'onnx', modelKey: 'm/v3' });
+    expect(plugin.calls).toEqual([]); // nothing answered yet: nothing to warm with
+    await infer(caller('u'), 7);
+    await gw.warm(route().deploymentId, { pluginName: 'onnx', modelKey: 'm/v3' });
+    expect(plugin.calls).toEqual(['m/v1', 'm/v3']);
+    plugin.behaviour.set('m/v4', { fail: 'no such model' });
+    await expect(gw.warm(route().deploymentId, { pluginName: 'onnx', modelKey: 'm/v4' })).resolves.toBeUndefined();
+    plugin.behaviour.set('m/v5', { delayMs: 500 });
+    const started = performance.now();
+    await gw.warm(route().deploymentId, { pluginName: 'onnx', modelKey: 'm/v5' }, 50);
+    expect(performance.now() - started).toBeLessThan(400);
+  });
+
   it('does not copy requests the champion refused', async () => {
     const { infer, plugin, log } = gateway(route({ shadows: [variant('shadow', 3)] }));
     plugin.behaviour.set('m/v1', { fail: 'champion down' });

@@ -112,6 +112,9 @@ export function validateBake(input: BakeInput | null | undefined, promotedAt: Da
  * after the requests holding the old route have drained, so no request fails.
  */
 export class TrafficService {
+  /** Runs a request on a model before it takes live traffic (the gateway's `warm`); set by the serving runtime. */
+  warmUp: ((deploymentId: string, target: { pluginName: string; modelKey: string }) => Promise<void>) | null = null;
+
   constructor(
     private readonly db: DataSource,
     private readonly registry: RegistryService,
@@ -341,6 +344,7 @@ export class TrafficService {
       const promotedAt = new Date();
       const bake = validateBake(input.bake, promotedAt, options.changeRequestId ?? null);
       const oldStandby = await this.db.getRepository(DeploymentVersionEntity).findOneBy({ deploymentId: deployment.id, role: 'standby' });
+      if (now!.pluginName && now!.modelKey) await this.warmUp?.(deployment.id, { pluginName: now!.pluginName, modelKey: now!.modelKey });
       const oldRoute = this.routes.get(deployment.name) ?? null;
       await this.db.transaction(async (tx) => {
         await this.bump(tx, deployment, {
