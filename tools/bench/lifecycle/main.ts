@@ -12,6 +12,7 @@ import { percentile } from '../serving/load-generator';
 import { cleanupsOnExit } from '../shared/cleanups';
 import { gql as benchGql } from '../shared/graphql';
 import { startBuiltServer, type BuiltServer } from '../shared/server';
+import { scrapeServer, type ServerScrape, stallsBetween, type ServerStalls } from './server-metrics';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,10 +21,15 @@ const { values: args } = parseArgs({
     slice: { type: 'string', default: '15' },
     settle: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '2' },
-    duration: { type: 'string', default: '60' },
-    'promote-at': { type: 'string', default: '20' },
-    'rollback-at': { type: 'string', default: '40' },
-    window: { type: 'string', default: '2' },
+    cycles: { type: 'string', default: '3' },
+    'first-at': { type: 'string', default: '10' },
+    cycle: { type: 'string', default: '30' },
+    'rollback-after': { type: 'string', default: '12' },
+    'attach-before': { type: 'string', default: '10' },
+    'window-before': { type: 'string', default: '0.25' },
+    'window-after': { type: 'string', default: '1' },
+    duration: { type: 'string' },
+    scrape: { type: 'string', default: '0.5' },
     out: { type: 'string' },
     raw: { type: 'boolean', default: false },
   },
@@ -33,10 +39,17 @@ const WARMUP_S = Number(args.warmup);
 const SLICE_S = Number(args.slice);
 const SETTLE_S = Number(args.settle);
 const ROUNDS = Number(args.rounds);
-const DURATION_S = Number(args.duration);
-const PROMOTE_AT_S = Number(args['promote-at']);
-const ROLLBACK_AT_S = Number(args['rollback-at']);
-const WINDOW_S = Number(args.window);
+const CYCLES = Number(args.cycles);
+const FIRST_AT_S = Number(args['first-at']);
+const CYCLE_S = Number(args.cycle);
+const ROLLBACK_AFTER_S = Number(args['rollback-after']);
+const ATTACH_BEFORE_S = Number(args['attach-before']);
+const WINDOW_BEFORE_S = Number(args['window-before']);
+const WINDOW_AFTER_S = Number(args['window-after']);
+/** The last rollback, then 8 s more, unless told. */
+const LAST_ROLLBACK_S = FIRST_AT_S + (CYCLES - 1) * CYCLE_S + ROLLBACK_AFTER_S;
+const DURATION_S = args.duration === undefined ? LAST_ROLLBACK_S + 8 : Number(args.duration);
+const SCRAPE_S = Number(args.scrape);
 if (
   !(RATE >= 1) ||
   !(WARMUP_S >= 0) ||
@@ -44,12 +57,22 @@ if (
   !(SETTLE_S >= 0) ||
   !Number.isInteger(ROUNDS) ||
   ROUNDS < 1 ||
-  !(WINDOW_S >= 0) ||
-  !(PROMOTE_AT_S > 0 && PROMOTE_AT_S < ROLLBACK_AT_S && ROLLBACK_AT_S < DURATION_S)
+  !Number.isInteger(CYCLES) ||
+  CYCLES < 1 ||
+  !(FIRST_AT_S > WINDOW_BEFORE_S) ||
+  !(ROLLBACK_AFTER_S > WINDOW_AFTER_S + WINDOW_BEFORE_S) ||
+  !(WINDOW_BEFORE_S >= 0 && WINDOW_AFTER_S >= 0) ||
+  !(CYCLES === 1 || (ATTACH_BEFORE_S > 2 && CYCLE_S - ATTACH_BEFORE_S > ROLLBACK_AFTER_S + WINDOW_AFTER_S + 1)) ||
+  !(DURATION_S > LAST_ROLLBACK_S + WINDOW_AFTER_S) ||
+  !(SCRAPE_S > 0)
 ) {
   process.stderr.write(
-    'usage: lifecycle bench [--rate 250] [--warmup 5] [--slice 15] [--settle 2] [--rounds 2] [--duration 60] [--promote-at 20] [--rollback-at 40] [--window 2] [--out <file.json>] [--raw]\n' +
-      '  (0 < promote-at < rollback-at < duration; all in seconds; --rate in requests per second)\n',
+    'usage: lifecycle bench [--rate 250] [--warmup 5] [--slice 15] [--settle 2] [--rounds 2]\n' +
+      '  [--cycles 3] [--first-at 10] [--cycle 30] [--rollback-after 12] [--attach-before 10] [--window-before 0.25] [--window-after 1]\n' +
+      '  [--duration <last rollback + 8>] [--scrape 0.5] [--out <file.json>] [--raw]\n' +
+      '  (seconds, --rate in requests per second. Cycle k promotes at first-at + k * cycle and rolls back rollback-after later;\n' +
+      '  from the second cycle on, v2 is attached as a shadow again attach-before seconds before its promotion.\n' +
+      '  The rollback must come after the promotion\'s window, the attach after the previous rollback\'s window, and the run must outlast the last window.)\n',
   );
   process.exit(2);
 }
@@ -169,7 +192,12 @@ async function setShadows(url: string, deploymentId: string, shadows: number[], 
   return { ms, members: now };
 }
 
+type SwitchKind = 'promotion' | 'rollback';
+
 interface Switch {
+  readonly kind: SwitchKind;
+  /** 1-based: the promotion and the rollback of one cycle share it. */
+  readonly cycle: number;
   readonly mutation: string;
   /** ms since the start of phase B. */
   readonly startMs: number;
@@ -178,13 +206,27 @@ interface Switch {
   readonly members: Member[];
 }
 
+/** v2 attached as a shadow again between a rollback and the next promotion (it loads into the plugin again). */
+interface Attach {
+  readonly cycle: number;
+  readonly startMs: number;
+  /** When every member was READY. */
+  readonly endMs: number;
+}
+
 /** Runs one lifecycle mutation during the run and times it on the run's clock. */
-async function timedSwitch(run: OpenLoopRun, mutation: string, call: () => Promise<{ traffic: { members: Member[] } }>): Promise<Switch> {
+async function timedSwitch(
+  run: OpenLoopRun,
+  kind: SwitchKind,
+  cycle: number,
+  mutation: string,
+  call: () => Promise<{ traffic: { members: Member[] } }>,
+): Promise<Switch> {
   const startMs = run.now();
   const t0 = performance.now();
   const result = await call();
   const tookMs = performance.now() - t0;
-  return { mutation, startMs, endMs: run.now(), tookMs, members: result.traffic.members };
+  return { kind, cycle, mutation, startMs, endMs: run.now(), tookMs, members: result.traffic.members };
 }
 
 // ---------- measuring ----------
@@ -318,7 +360,7 @@ async function main(): Promise<void> {
       }
     }
 
-    // ---- phase B: promote, then roll back, under load ----
+    // ---- phase B: promote, then roll back, under load, CYCLES times ----
     const attached = await members(server.url, deploymentId);
     if (!attached.some((m) => m.version === 2 && m.role === 'SHADOW' && m.state === 'READY')) {
       await setShadows(server.url, deploymentId, [2], 'lifecycle bench: shadow the challenger before promoting it');
@@ -327,27 +369,48 @@ async function main(): Promise<void> {
     const groupsB = await processGroups(server.url, server, db);
     const stopB = startCpuMeter(groupsB);
     const run = openLoop(client, bodyFor, RATE, DURATION_S * 1000);
-    await pause(Math.max(0, PROMOTE_AT_S * 1000 - run.now()));
-    const promotion = await timedSwitch(run, 'promoteDeploymentVersion', async () => {
-      const { promoteDeploymentVersion } = await gql(server.url, `mutation($i: PromoteDeploymentVersionInput!) { promoteDeploymentVersion(input: $i) { ${DEPLOYMENT_FIELDS} } }`, {
-        i: { deploymentId, version: 2, reason: 'lifecycle bench: promote the challenger under load', bake: BAKE },
-      });
-      return promoteDeploymentVersion;
-    });
-    await pause(Math.max(0, ROLLBACK_AT_S * 1000 - run.now()));
-    const rollback = await timedSwitch(run, 'rollbackDeployment', async () => {
-      const { rollbackDeployment } = await gql(server.url, `mutation($i: RollbackDeploymentInput!) { rollbackDeployment(input: $i) { ${DEPLOYMENT_FIELDS} } }`, {
-        i: { deploymentId, reason: 'lifecycle bench: roll back under load' },
-      });
-      return rollbackDeployment;
-    });
+    const scraper = scrapeServer(server.url, run.now, SCRAPE_S * 1000);
+    const until = (seconds: number) => pause(Math.max(0, seconds * 1000 - run.now()));
+    const switches: Switch[] = [];
+    const attaches: Attach[] = [];
+    for (let cycle = 1; cycle <= CYCLES; cycle++) {
+      const promoteAt = FIRST_AT_S + (cycle - 1) * CYCLE_S;
+      if (cycle > 1) {
+        await until(promoteAt - ATTACH_BEFORE_S);
+        const startMs = run.now();
+        await setShadows(server.url, deploymentId, [2], `lifecycle bench: shadow the challenger again (cycle ${cycle})`);
+        attaches.push({ cycle, startMs, endMs: run.now() });
+        if (run.now() > (promoteAt - WINDOW_BEFORE_S) * 1000) {
+          throw new Error(`attaching v2 again took until ${f2(run.now() / 1000)} s, past the window of the promotion at ${promoteAt} s: give --attach-before more time`);
+        }
+      }
+      await until(promoteAt);
+      switches.push(
+        await timedSwitch(run, 'promotion', cycle, 'promoteDeploymentVersion', async () => {
+          const { promoteDeploymentVersion } = await gql(server.url, `mutation($i: PromoteDeploymentVersionInput!) { promoteDeploymentVersion(input: $i) { ${DEPLOYMENT_FIELDS} } }`, {
+            i: { deploymentId, version: 2, reason: `lifecycle bench: promote the challenger under load (cycle ${cycle})`, bake: BAKE },
+          });
+          return promoteDeploymentVersion;
+        }),
+      );
+      await until(promoteAt + ROLLBACK_AFTER_S);
+      switches.push(
+        await timedSwitch(run, 'rollback', cycle, 'rollbackDeployment', async () => {
+          const { rollbackDeployment } = await gql(server.url, `mutation($i: RollbackDeploymentInput!) { rollbackDeployment(input: $i) { ${DEPLOYMENT_FIELDS} } }`, {
+            i: { deploymentId, reason: `lifecycle bench: roll back under load (cycle ${cycle})` },
+          });
+          return rollbackDeployment;
+        }),
+      );
+    }
     const samples = await run.done;
+    const scrapes = await scraper.stop();
     const cpuB = stopB();
     answered += samples.filter((s) => s.status === 200).length;
     const afterB = await caughtUpLog(db, answered);
     const finalMembers = await members(server.url, deploymentId);
 
-    report({ startedAt, load, server, slices, samples, promotion, rollback, cpuB, finalMembers, shadowRowsB: afterB.shadow - beforeB.shadow, log: { ...afterB, answered } });
+    report({ startedAt, load, server, slices, samples, switches, attaches, scrapes, cpuB, finalMembers, shadowRowsB: afterB.shadow - beforeB.shadow, log: { ...afterB, answered } });
   } finally {
     await cleanups.run();
   }
@@ -361,12 +424,27 @@ interface ReportInput {
   server: BuiltServer;
   slices: SliceResult[];
   samples: Sample[];
-  promotion: Switch;
-  rollback: Switch;
+  switches: Switch[];
+  attaches: Attach[];
+  scrapes: ServerScrape[];
   cpuB: CpuUse;
   finalMembers: Member[];
   shadowRowsB: number;
   log: LogCounts & { waitedMs: number; answered: number };
+}
+
+interface Span {
+  /** ms since the start of phase B. */
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+interface WindowResult {
+  readonly span: Span;
+  readonly summary: Summary;
+  /** p99 / steady p99. */
+  readonly ratio: number;
+  readonly stalls: ServerStalls | null;
 }
 
 /** Champion latency over all slices with (or without) the shadow, pooled: the requests after each slice's settle time. */
@@ -382,7 +460,7 @@ function pooled(slices: readonly SliceResult[], shadow: boolean): { p50Ms: numbe
 }
 
 function report(r: ReportInput): void {
-  const { slices, samples, promotion, rollback } = r;
+  const { slices, samples } = r;
   const cores = (cpu: CpuUse, g: string) => f2(cpu.groups[g] ?? 0);
 
   // ---- phase A ----
@@ -419,68 +497,91 @@ function report(r: ReportInput): void {
   );
 
   // ---- phase B ----
-  const W = WINDOW_S * 1000;
-  const inWindow = (s: Sample, w: Switch) => s.sentMs >= w.startMs - W && s.sentMs <= w.endMs + W;
-  const promoWin = samples.filter((s) => inWindow(s, promotion));
-  const rollWin = samples.filter((s) => inWindow(s, rollback));
-  const steady = samples.filter((s) => !inWindow(s, promotion) && !inWindow(s, rollback));
+  const { switches, attaches, scrapes } = r;
+  const windowOf = (w: { startMs: number; endMs: number }): Span => ({ fromMs: w.startMs - WINDOW_BEFORE_S * 1000, toMs: w.endMs + WINDOW_AFTER_S * 1000 });
+  const inSpan = (x: Sample, span: Span) => x.sentMs >= span.fromMs && x.sentMs <= span.toMs;
+  const excluded = [...switches, ...attaches].map(windowOf);
+  const steady = samples.filter((x) => !excluded.some((span) => inSpan(x, span)));
   const all = summarize(samples);
   const st = summarize(steady);
-  const pw = summarize(promoWin);
-  const rw = summarize(rollWin);
-  const promoRatio = st.p99Ms > 0 ? pw.p99Ms / st.p99Ms : Number.NaN;
-  const rollRatio = st.p99Ms > 0 ? rw.p99Ms / st.p99Ms : Number.NaN;
-  // Not the goal, a reading aid on a busy machine: one burst of other work inflates the steady p99 of the
-  // whole run, so also compare each switch with the p99 of steady windows of its own length, cut one after
-  // another through the run and kept when they touch neither switch window (median of their p99s).
-  const steadyWindows = (w: Switch): number[] => {
-    const length = w.endMs - w.startMs + 2 * W;
-    const p99s: number[] = [];
-    for (let from = 0; from + length <= DURATION_S * 1000; from += length) {
-      const to = from + length;
-      const touches = [promotion, rollback].some((x) => from <= x.endMs + W && to >= x.startMs - W);
-      if (!touches) p99s.push(summarize(samples.filter((x) => x.sentMs >= from && x.sentMs < to)).p99Ms);
-    }
-    return p99s.sort((a, b) => a - b);
+  const ratioOf = (p99: number) => (st.p99Ms > 0 ? p99 / st.p99Ms : Number.NaN);
+  const measureSpan = (span: Span): WindowResult => {
+    const summary = summarize(samples.filter((x) => inSpan(x, span)));
+    return { span, summary, ratio: ratioOf(summary.p99Ms), stalls: stallsBetween(scrapes, span.fromMs, span.toMs) };
   };
-  const promoSteady = steadyWindows(promotion);
-  const rollSteady = steadyWindows(rollback);
-  const promoTypical = percentile(promoSteady, 50);
-  const rollTypical = percentile(rollSteady, 50);
+  const switchRows = switches.map((w) => ({ switch: w, ...measureSpan(windowOf(w)) }));
+  const attachRows = attaches.map((a) => ({ attach: a, ...measureSpan(windowOf(a)) }));
+  const describeStalls = (x: ServerStalls | null) =>
+    x ? `${f1(x.loopDelayMaxMs)} ms${x.majorGcs ? ` / ${x.majorGcs} major GC (${f1(x.majorGcMs)} ms)` : ''}` : 'not scraped';
+  // The server stood still long enough to explain the window's p99 on its own.
+  const serverStalled = (x: WindowResult) => x.stalls !== null && x.stalls.loopDelayMaxMs >= GOAL_SWITCH_P99_RATIO * st.p99Ms;
+  // A reading aid: how often a steady stretch of the same length is over the goal on its own.
+  const lengths = switchRows.map((x) => x.span.toMs - x.span.fromMs).sort((a, b) => a - b);
+  const stretchMs = percentile(lengths, 50);
+  const stretches: WindowResult[] = [];
+  for (let from = 0; from + stretchMs <= DURATION_S * 1000; from += stretchMs) {
+    const span = { fromMs: from, toMs: from + stretchMs };
+    if (!excluded.some((e) => span.fromMs <= e.toMs && span.toMs >= e.fromMs)) stretches.push(measureSpan(span));
+  }
+  const stretchesOver = stretches.filter((x) => x.ratio > GOAL_SWITCH_P99_RATIO);
   const s = (ms: number) => f2(ms / 1000);
 
   print();
-  print(`## Phase B: promote v2 at ${PROMOTE_AT_S} s, roll back at ${ROLLBACK_AT_S} s (${DURATION_S} s at ${RATE} req/s)`);
+  print(`## Phase B: ${CYCLES} × (promote v2, roll back ${ROLLBACK_AFTER_S} s later), every ${CYCLE_S} s from ${FIRST_AT_S} s (${DURATION_S} s at ${RATE} req/s)`);
   print();
-  print('| mutation | sent at s | took ms | traffic after |');
-  print('|---|---:|---:|---|');
-  print(`| promoteDeploymentVersion(version 2, bake ${BAKE.minutes} min, max error rate ${BAKE.maxErrorRate}) | ${s(promotion.startMs)} | ${f1(promotion.tookMs)} | ${describeMembers(promotion.members)} |`);
-  print(`| rollbackDeployment | ${s(rollback.startMs)} | ${f1(rollback.tookMs)} | ${describeMembers(rollback.members)} |`);
+  print(
+    `A switch's window: the requests sent from ${WINDOW_BEFORE_S} s before its mutation was sent until ${WINDOW_AFTER_S} s after its answer came back. ` +
+      `Steady state: every request outside all switch windows and the windows of attaching v2 again. ` +
+      `"Server stood still": the longest event-loop delay the server reported (its /metrics, scraped every ${SCRAPE_S} s) over the window, and its major GCs.`,
+  );
   print();
-  const typical = (ms: number, p99s: number[]) => (p99s.length ? `${f2(ms / percentile(p99s, 50))} (median of ${p99s.length}: ${f2(percentile(p99s, 50))} ms)` : 'no steady window');
-  print('| requests sent | count | failed | p50 ms | p99 ms | max ms | p99 / steady p99 (goal) | p99 / typical steady window of the same length |');
-  print('|---|---:|---:|---:|---:|---:|---:|---:|');
-  print(`| steady: outside ±${WINDOW_S} s of both switches | ${st.requests} | ${st.failed} | ${f2(st.p50Ms)} | ${f2(st.p99Ms)} | ${f1(st.maxMs)} | 1.00 | |`);
-  print(`| promotion: ${s(promotion.startMs - W)} – ${s(promotion.endMs + W)} s | ${pw.requests} | ${pw.failed} | ${f2(pw.p50Ms)} | ${f2(pw.p99Ms)} | ${f1(pw.maxMs)} | ${f2(promoRatio)} | ${typical(pw.p99Ms, promoSteady)} |`);
-  print(`| rollback: ${s(rollback.startMs - W)} – ${s(rollback.endMs + W)} s | ${rw.requests} | ${rw.failed} | ${f2(rw.p50Ms)} | ${f2(rw.p99Ms)} | ${f1(rw.maxMs)} | ${f2(rollRatio)} | ${typical(rw.p99Ms, rollSteady)} |`);
-  print(`| all | ${all.requests} | ${all.failed} | ${f2(all.p50Ms)} | ${f2(all.p99Ms)} | ${f1(all.maxMs)} | | |`);
+  print('| cycle | mutation | sent at s | took ms | requests | failed | p50 ms | p99 ms | max ms | p99 / steady p99 | server stood still | traffic after |');
+  print('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  for (const x of switchRows) {
+    const w = x.switch;
+    const m = x.summary;
+    print(
+      `| ${w.cycle} | ${w.kind === 'promotion' ? `promoteDeploymentVersion(v2, bake ${BAKE.minutes} min)` : 'rollbackDeployment'} | ${s(w.startMs)} | ${f1(w.tookMs)} | ${m.requests} | ${m.failed} | ${f2(m.p50Ms)} | ${f2(m.p99Ms)} | ${f1(m.maxMs)} | ${f2(x.ratio)} | ${describeStalls(x.stalls)} | ${describeMembers(w.members)} |`,
+    );
+  }
+  for (const x of attachRows) {
+    const m = x.summary;
+    print(
+      `| ${x.attach.cycle} | setTrafficPolicy(shadows [2]) until READY (not a switch) | ${s(x.attach.startMs)} | ${f1(x.attach.endMs - x.attach.startMs)} | ${m.requests} | ${m.failed} | ${f2(m.p50Ms)} | ${f2(m.p99Ms)} | ${f1(m.maxMs)} | ${f2(x.ratio)} | ${describeStalls(x.stalls)} | v1 champion, v2 shadow |`,
+    );
+  }
+  print(`| | steady state | | | ${st.requests} | ${st.failed} | ${f2(st.p50Ms)} | ${f2(st.p99Ms)} | ${f1(st.maxMs)} | 1.00 | | |`);
+  print(`| | all of phase B | | | ${all.requests} | ${all.failed} | ${f2(all.p50Ms)} | ${f2(all.p99Ms)} | ${f1(all.maxMs)} | | | |`);
   if (all.firstError) print(`First failure: ${all.firstError}`);
   const timeline = Array.from({ length: Math.ceil(DURATION_S) }, (_, sec) => {
     const of = samples.filter((x) => x.sentMs >= sec * 1000 && x.sentMs < (sec + 1) * 1000);
     const sum = summarize(of);
-    return { second: sec, requests: sum.requests, failed: sum.failed, p50Ms: sum.p50Ms, p99Ms: sum.p99Ms, maxMs: sum.maxMs, byVersion: versionCounts(of) };
+    const stalls = stallsBetween(scrapes, sec * 1000, (sec + 1) * 1000);
+    return { second: sec, requests: sum.requests, failed: sum.failed, p50Ms: sum.p50Ms, p99Ms: sum.p99Ms, maxMs: sum.maxMs, byVersion: versionCounts(of), serverLoopDelayMaxMs: stalls?.loopDelayMaxMs ?? null };
   });
-  for (const w of [promotion, rollback]) {
-    const around = timeline.filter((t) => t.second + 1 > (w.startMs - W) / 1000 && t.second < (w.endMs + W) / 1000);
-    print(`p99 ms per second around ${w.mutation} (sent at ${s(w.startMs)} s): ${around.map((t) => `${t.second}s ${f1(t.p99Ms)}`).join(', ')}`);
-  }
+  print();
+  print(`p99 ms per second of phase B (switches marked P and R): ${timeline.map((t) => `${t.second}${switches.filter((w) => Math.floor(w.startMs / 1000) === t.second).map((w) => (w.kind === 'promotion' ? 'P' : 'R')).join('')}:${Math.round(t.p99Ms)}`).join(' ')}`);
+  print(
+    `Steady stretches of a switch window's length (${s(stretchMs)} s) cut one after another through the run, away from every switch and attach: ${stretches.length}, ` +
+      `of which ${stretchesOver.length} (${pct(stretches.length ? stretchesOver.length / stretches.length : 0)}) have a p99 above ${GOAL_SWITCH_P99_RATIO}× the steady p99 with no switch at all; ` +
+      `in ${stretchesOver.filter(serverStalled).length} of those the server stood still for at least ${GOAL_SWITCH_P99_RATIO}× the steady p99.`,
+  );
 
+  // Each expected stretch of answers: all v1 before the first promotion and after each rollback, all v2 after each promotion.
+  const edges = [...switches].sort((x, y) => x.startMs - y.startMs);
   const segments = [
-    { name: `before the promotion (0 – ${s(promotion.startMs)} s)`, expect: '1', of: samples.filter((x) => x.sentMs < promotion.startMs) },
-    { name: 'while promoteDeploymentVersion ran', expect: null, of: samples.filter((x) => x.sentMs >= promotion.startMs && x.sentMs <= promotion.endMs) },
-    { name: `between (${s(promotion.endMs)} – ${s(rollback.startMs)} s)`, expect: '2', of: samples.filter((x) => x.sentMs > promotion.endMs && x.sentMs < rollback.startMs) },
-    { name: 'while rollbackDeployment ran', expect: null, of: samples.filter((x) => x.sentMs >= rollback.startMs && x.sentMs <= rollback.endMs) },
-    { name: `after the rollback (${s(rollback.endMs)} s – end)`, expect: '1', of: samples.filter((x) => x.sentMs > rollback.endMs) },
+    { name: `before the first promotion (0 – ${s(edges[0]!.startMs)} s)`, expect: '1' as string | null, of: samples.filter((x) => x.sentMs < edges[0]!.startMs) },
+    ...edges.flatMap((w, i) => {
+      const next = edges[i + 1];
+      return [
+        { name: `while ${w.mutation} (cycle ${w.cycle}) ran`, expect: null, of: samples.filter((x) => x.sentMs >= w.startMs && x.sentMs <= w.endMs) },
+        {
+          name: `after ${w.kind === 'promotion' ? 'promotion' : 'rollback'} ${w.cycle} (${s(w.endMs)} – ${next ? s(next.startMs) : 'end'} s)`,
+          expect: w.kind === 'promotion' ? '2' : '1',
+          of: samples.filter((x) => x.sentMs > w.endMs && (!next || x.sentMs < next.startMs)),
+        },
+      ];
+    }),
   ].map((seg) => ({ ...seg, counts: versionCounts(seg.of) }));
   print();
   print('| answers by version, requests sent | requests | v1 | v2 | failed | expected |');
@@ -499,28 +600,31 @@ function report(r: ReportInput): void {
     `Client schedule kept: sent ${f1(all.sentPerSecond)} req/s; sends late against the schedule by p99 ${f2(all.lagP99Ms)} ms, at most ${f1(all.lagMaxMs)} ms. ` +
       `CPU during phase B: machine ${f2(r.cpuB.busyCores)} of ${r.cpuB.machineCpus} cores busy (other processes ${f2(r.cpuB.otherCores)}), server ${cores(r.cpuB, 'server')}, plugin ${cores(r.cpuB, 'plugin')}, postgres ${cores(r.cpuB, 'postgres')}, client ${cores(r.cpuB, 'bench')}.`,
   );
-  print(`Traffic at the end: ${describeMembers(r.finalMembers)}. Shadow rows during phase B (v2 shadowed until the promotion): ${r.shadowRowsB}.`);
+  print(`Traffic at the end: ${describeMembers(r.finalMembers)}. Shadow rows during phase B (v2 shadowed before each promotion): ${r.shadowRowsB}.`);
   print(`Prediction log: ${r.log.live} live rows for ${r.log.answered} answered requests (all phases, check and warm-up included), ${r.log.shadow} shadow rows.`);
   if (r.server.warnings.count) print(`The Modelport server logged ${r.server.warnings.count} warnings/errors; the first: ${r.server.warnings.first}`);
 
   // ---- goals ----
+  const switchGoal = (kind: SwitchKind) => {
+    const rows = switchRows.filter((x) => x.switch.kind === kind);
+    const over = rows.filter((x) => !(x.ratio <= GOAL_SWITCH_P99_RATIO));
+    return {
+      goal: `p99 during each ${kind} ≤ ${GOAL_SWITCH_P99_RATIO}× steady p99 (window ${WINDOW_BEFORE_S} s before to ${WINDOW_AFTER_S} s after; ${rows.length} ${kind}s)`,
+      measured:
+        `${rows.map((x) => `${f2(x.ratio)}×`).join(', ')} (p99 ${rows.map((x) => f1(x.summary.p99Ms)).join(', ')} ms; steady p99 ${f2(st.p99Ms)} ms)` +
+        (over.length ? `; over: ${over.map((x) => `cycle ${x.switch.cycle}, server stood still ${describeStalls(x.stalls)}`).join('; ')}` : ''),
+      met: rows.length && Number.isFinite(st.p99Ms) ? over.length === 0 : undefined,
+    };
+  };
   const goals = [
     {
       goal: `constant load ≥ ${GOAL_RATE} req/s for ≥ 60 s (phase B${DURATION_S < 60 ? `: this run only ${DURATION_S} s` : ''})`,
       measured: `${f1(all.sentPerSecond)} req/s sent (${all.requests} requests), schedule lag p99 ${f2(all.lagP99Ms)} ms`,
       met: all.sentPerSecond >= GOAL_RATE && DURATION_S >= 60,
     },
-    { goal: 'zero failed requests across promotion and rollback', measured: `${all.failed} of ${all.requests}${all.firstError ? ` (first: ${all.firstError.slice(0, 120)})` : ''}`, met: all.failed === 0 },
-    {
-      goal: `p99 within ±${WINDOW_S} s of the promotion ≤ ${GOAL_SWITCH_P99_RATIO}× steady p99`,
-      measured: `${f2(pw.p99Ms)} ms vs ${f2(st.p99Ms)} ms = ${f2(promoRatio)}×`,
-      met: Number.isFinite(promoRatio) ? promoRatio <= GOAL_SWITCH_P99_RATIO : undefined,
-    },
-    {
-      goal: `p99 within ±${WINDOW_S} s of the rollback ≤ ${GOAL_SWITCH_P99_RATIO}× steady p99`,
-      measured: `${f2(rw.p99Ms)} ms vs ${f2(st.p99Ms)} ms = ${f2(rollRatio)}×`,
-      met: Number.isFinite(rollRatio) ? rollRatio <= GOAL_SWITCH_P99_RATIO : undefined,
-    },
+    { goal: `zero failed requests across ${CYCLES} promotions and rollbacks`, measured: `${all.failed} of ${all.requests}${all.firstError ? ` (first: ${all.firstError.slice(0, 120)})` : ''}`, met: all.failed === 0 },
+    switchGoal('promotion'),
+    switchGoal('rollback'),
     {
       goal: `champion p50 with one shadow ≤ ${GOAL_SHADOW_P50_RATIO}× without (phase A)`,
       measured: `${f2(withShadow.p50Ms)} ms vs ${f2(without.p50Ms)} ms = ${f2(p50Ratio)}× (rounds: ${perRound.map(f2).join(', ')})`,
@@ -530,11 +634,12 @@ function report(r: ReportInput): void {
   const checks = [
     { check: 'the shadow ran: shadow rows written in the shadow slices, none without', measured: `${shadowRowsA} rows for ${shadowLiveA} live answers; ${leakedShadows} without`, met: shadowRowsA > 0 && leakedShadows === 0 },
     {
-      check: 'both switches happened: all v1 before, all v2 between, all v1 after',
+      check: 'every switch happened: all v1 before each promotion, all v2 after it, all v1 after each rollback',
       measured: segments.filter((seg) => seg.expect).map((seg) => `${seg.counts[seg.expect!] ?? 0}/${answeredIn(seg)} v${seg.expect}`).join(', '),
       met: switched,
     },
     { check: 'phase A had no failed requests', measured: `${slices.reduce((n, x) => n + x.measured.failed, 0)} failed`, met: slices.every((x) => x.measured.failed === 0) },
+    { check: "the server's /metrics was read through phase B", measured: `${scrapes.length} scrapes`, met: scrapes.length >= Math.floor(DURATION_S / SCRAPE_S / 2) },
   ];
   print();
   print('## Goals (from the issue)');
@@ -567,9 +672,14 @@ function report(r: ReportInput): void {
       settleSeconds: SETTLE_S,
       rounds: ROUNDS,
       durationSeconds: DURATION_S,
-      promoteAtSeconds: PROMOTE_AT_S,
-      rollbackAtSeconds: ROLLBACK_AT_S,
-      windowSeconds: WINDOW_S,
+      cycles: CYCLES,
+      firstSwitchAtSeconds: FIRST_AT_S,
+      cycleSeconds: CYCLE_S,
+      rollbackAfterSeconds: ROLLBACK_AFTER_S,
+      attachBeforeSeconds: ATTACH_BEFORE_S,
+      windowBeforeSeconds: WINDOW_BEFORE_S,
+      windowAfterSeconds: WINDOW_AFTER_S,
+      scrapeSeconds: SCRAPE_S,
       bake: BAKE,
       champion: { weights: LOGISTIC_WEIGHTS, bias: LOGISTIC_BIAS },
       challenger: { weights: CHALLENGER_WEIGHTS, bias: CHALLENGER_BIAS },
@@ -585,22 +695,17 @@ function report(r: ReportInput): void {
       shadowRowsWithoutShadow: leakedShadows,
     },
     phaseB: {
-      switches: [promotion, rollback],
+      switches: switchRows.map((x) => ({ ...x.switch, window: x.span, summary: x.summary, p99RatioToSteady: x.ratio, server: x.stalls })),
+      attaches: attachRows.map((x) => ({ ...x.attach, window: x.span, summary: x.summary, p99RatioToSteady: x.ratio, server: x.stalls })),
       all,
       steady: st,
-      promotionWindow: pw,
-      rollbackWindow: rw,
-      p99RatioPromotion: promoRatio,
-      p99RatioRollback: rollRatio,
-      steadyWindowP99sPromotionLength: promoSteady,
-      steadyWindowP99sRollbackLength: rollSteady,
-      p99RatioPromotionToTypicalWindow: promoTypical > 0 ? pw.p99Ms / promoTypical : null,
-      p99RatioRollbackToTypicalWindow: rollTypical > 0 ? rw.p99Ms / rollTypical : null,
+      steadyStretches: { lengthMs: stretchMs, count: stretches.length, overGoal: stretchesOver.length, overGoalWithServerStill: stretchesOver.filter(serverStalled).length },
       segments: segments.map((seg) => ({ name: seg.name, expected: seg.expect, requests: seg.of.length, byVersion: seg.counts })),
       cpu: r.cpuB,
       finalTraffic: r.finalMembers,
       shadowRows: r.shadowRowsB,
       timeline,
+      serverScrapes: scrapes,
       ...(args.raw ? { requests: samples } : {}),
     },
     predictionLog: r.log,
