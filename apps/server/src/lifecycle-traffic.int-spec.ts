@@ -155,6 +155,25 @@ describe('lifecycle: traffic policies, shadows, promotion and rollback on the re
     expect(logged.n).toBe(canary);
   });
 
+  it('replacing the champion with a version its canary cannot follow is refused, naming the canary and the tensors', async () => {
+    const before = await traffic();
+    expect(before.traffic.members.map((m: { version: number; role: string }) => [m.version, m.role])).toEqual([
+      [1, 'CHAMPION'],
+      [2, 'CANARY'],
+    ]);
+    const answer = await t.gql<{ replaceDeploymentModelVersion: { id: string } }>(
+      `mutation($i: ReplaceDeploymentModelVersionInput!) { replaceDeploymentModelVersion(input: $i) { id } }`,
+      { i: { deploymentId, version: 3 } },
+    );
+    expect(answer.errors?.[0]?.extensions?.reason).toBe('SIGNATURE_INCOMPATIBLE');
+    const message = answer.errors![0]!.message;
+    expect(message).toMatch(/Version 3 cannot become the champion of deployment "churn": its canary version 2 could not take version 3's requests/);
+    expect(message).toMatch(/input "features" has shape \[-1,3\] instead of \[-1,4\]/);
+    expect(message).toMatch(/Take those versions out of the traffic policy first/);
+    expect(await traffic()).toEqual(before);
+    expect((await events()).map((e) => e.kind)).not.toContain('replace-failed');
+  });
+
   it('a shadow challenger gets a copy of each live request, logged beside it, and never answers', async () => {
     expect((await setTraffic({ championWeight: 100, canaries: [], shadows: [2], reason: 'shadow the retrained model' })).errors).toBeUndefined();
     const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => infer(t, name, [i / 10, -1, 0.5])));

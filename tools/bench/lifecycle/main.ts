@@ -647,6 +647,14 @@ function report(r: ReportInput): void {
   print('| goal | measured | |');
   print('|---|---|---|');
   for (const g of goals) print(`| ${g.goal} | ${g.measured} | ${verdict(g.met)} |`);
+  const switchesOver = switchRows.filter((x) => !(x.ratio <= GOAL_SWITCH_P99_RATIO));
+  if (switchesOver.length) {
+    print();
+    print(
+      `Switch windows over the goal: ${switchesOver.length} of ${switchRows.length}; in ${switchesOver.filter(serverStalled).length} of them the server process stood still for at least ${GOAL_SWITCH_P99_RATIO}× the steady p99 ` +
+        `(${f1(GOAL_SWITCH_P99_RATIO * st.p99Ms)} ms) at some point of the window. Steady stretches of the same length over the goal: ${stretchesOver.length} of ${stretches.length}.`,
+    );
+  }
   print();
   print('| check (that the run measured what it claims) | measured | |');
   print('|---|---|---|');

@@ -9,6 +9,7 @@ import { DeploymentError, DeploymentErrorCode } from './deployment.errors';
 import { PAYLOAD_LOGGING, servingSignature, validateDeploymentName, type PayloadLogging } from './deployment.types';
 import type { Route, RouteTable, RouteVariant } from './route-table';
 import type { ServingBackend } from './serving-backend';
+import { signatureDifferences } from '../../traffic/traffic-policy';
 
 export interface DeploymentOptions {
   readonly maxPageSize: number;
@@ -474,6 +475,7 @@ export class DeploymentService {
         { field: 'version' },
       );
     }
+    await this.assertMembersFollow(deployment, version);
     if (!options.approved && this.approvals) {
       const current = await this.registry.versionById(deployment.modelVersionId);
       const gate = await this.approvals.gate(caller, {
@@ -489,6 +491,36 @@ export class DeploymentService {
       if (gate.required) return { deployment, changeRequest: gate.request };
     }
     return { deployment: await this.replaceApproved(caller, deployment, version, input, options.changeRequestId ?? null), changeRequest: null };
+  }
+
+  /**
+   * Canaries and shadows take the champion's requests: each must still take them from the new champion. The
+   * standby is left out (a rollback swaps the whole route back; it never serves beside the champion).
+   */
+  private async assertMembersFollow(deployment: DeploymentEntity, version: Awaited<ReturnType<RegistryService['versionById']>>): Promise<void> {
+    if (deployment.kind === 'external') return;
+    const members = await this.db.getRepository(DeploymentVersionEntity).find({ where: { deploymentId: deployment.id }, order: { addedAt: 'ASC' } });
+    const following = members.filter((m) => m.role === 'canary' || m.role === 'shadow');
+    if (following.length === 0) return;
+    const champion = servingSignature(version.signature, `Version ${version.version}`);
+    const refusals: string[] = [];
+    const differences: { version: number; role: string; differences: string[] }[] = [];
+    for (const member of following) {
+      const other = await this.registry.versionById(member.modelVersionId);
+      const found = signatureDifferences(champion, servingSignature(other.signature, `Version ${other.version}`));
+      if (found.length) {
+        refusals.push(`its ${member.role} version ${other.version} could not take version ${version.version}'s requests (${found.join('; ')})`);
+        differences.push({ version: other.version, role: member.role, differences: found });
+      }
+    }
+    if (refusals.length) {
+      throw new DeploymentError(
+        DeploymentErrorCode.SIGNATURE_INCOMPATIBLE,
+        `Version ${version.version} cannot become the champion of deployment "${deployment.name}": ${refusals.join('; ')}. ` +
+          `Take those versions out of the traffic policy first (setTrafficPolicy), or serve a version they can follow.`,
+        { version: version.version, members: differences },
+      );
+    }
   }
 
   private async replaceApproved(
