@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { binaryLogisticRegressionModel, sampleModelPath } from '@modelport/sample-models';
 import { BakeWatcher } from '@modelport/lifecycle';
 import { HealthRollupWriter } from '@modelport/monitoring';
 import { ServingRuntime } from '@modelport/serving';
+import { artifactKey } from '@modelport/storage';
 import { createMember, createModel, createProject, uploadAndRegister } from './testing/fixtures';
 import { startTestServer, type TestServer } from './testing/test-server';
 
@@ -153,6 +155,11 @@ describe('lifecycle: traffic policies, shadows, promotion and rollback on the re
       answers.filter((a) => a.version === '2').map((a) => a.predictionId),
     ]);
     expect(logged.n).toBe(canary);
+    // The route was rebuilt by the policy change, not by a load: every row still names the plugin that ran it.
+    const [unnamed] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM predictions WHERE id = ANY($1::uuid[]) AND (plugin_id IS NULL OR plugin_version IS NULL)`, [
+      answers.map((a) => a.predictionId),
+    ]);
+    expect(unnamed.n).toBe(0);
   });
 
   it('replacing the champion with a version its canary cannot follow is refused, naming the canary and the tensors', async () => {
@@ -299,6 +306,49 @@ describe('lifecycle: traffic policies, shadows, promotion and rollback on the re
     expect(back.errors).toBeUndefined();
     expect(back.data!.rollbackDeployment.traffic.members[0]).toMatchObject({ role: 'CHAMPION', version: before.traffic.members[0].version });
     expect((await infer(t, name)).version).toBe(String(before.traffic.members[0].version));
+  });
+
+  it('a shadow that failed to load when the deployment came up is loaded again when its plugin is back', async () => {
+    const runtime = t.server.app.get(ServingRuntime);
+    const champion = (await traffic()).modelVersionId;
+    const { model } = await t.ok<{ model: { versions: { nodes: { id: string; version: number; artifact: { sha256: string } }[] } } }>(
+      `query($m: ID) { model(id: $m) { versions(first: 10) { nodes { id version artifact { sha256 } } } } }`,
+      { m: modelId },
+    );
+    const shadow = model.versions.nodes.find((v) => v.id !== champion && v.version !== 3)!;
+    expect((await setTraffic({ championWeight: 100, canaries: [], shadows: [shadow.version], reason: 'shadow, then lose it' })).errors).toBeUndefined();
+    // The deployment comes up again (as after a restart) while the shadow's artifact is damaged in the store.
+    const file = fileURLToPath(await t.server.runtime.store.readUrl(artifactKey(shadow.artifact.sha256), 60));
+    const original = readFileSync(file);
+    const damaged = Buffer.from(original);
+    damaged[damaged.length - 1] ^= 0xff;
+    const shadowKey = (await t.db.dataSource.query(`SELECT model_key FROM deployment_versions WHERE deployment_id = $1 AND role = 'shadow'`, [deploymentId]))[0].model_key;
+    try {
+      writeFileSync(file, damaged);
+      await runtime.host.unloadModel('runtime-onnx', shadowKey);
+      await runtime.deployments.restoreAll();
+      const failed = (await traffic()).traffic.members.find((m: { role: string }) => m.role === 'SHADOW');
+      expect(failed).toMatchObject({ version: shadow.version, state: 'FAILED' });
+      const alone = await infer(t, name);
+      await pause(100);
+      await runtime.writer.flush();
+      const [none] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM predictions WHERE shadow_of = $1`, [alone.predictionId]);
+      expect(none.n).toBe(0);
+    } finally {
+      writeFileSync(file, original);
+    }
+    // What a plugin coming back (or registering) triggers: the FAILED shadow loads again and gets its copies.
+    await runtime.deployments.retryFailed();
+    expect((await traffic()).traffic.members.find((m: { role: string }) => m.role === 'SHADOW')).toMatchObject({ version: shadow.version, state: 'READY' });
+    const answer = await infer(t, name);
+    expect(answer.status).toBe(200);
+    let copies = 0;
+    for (let i = 0; i < 50 && copies === 0; i++) {
+      await pause(50);
+      await runtime.writer.flush();
+      copies = (await t.db.dataSource.query(`SELECT count(*)::int AS n FROM predictions WHERE shadow_of = $1 AND status = 'ok'`, [answer.predictionId]))[0].n;
+    }
+    expect(copies).toBe(1);
   });
 });
 

@@ -387,8 +387,9 @@ export class DeploymentService {
         });
         this.routes.set(await this.routeFor(await this.reload(deploymentId), placed));
         this.logger.info({ deployment: deployment.name, plugin: placed.pluginName, key: placed.modelKey }, 'deployment ready');
-        // Canaries, shadows and the standby come back too (after a restart the plugins started empty).
-        if (await this.loadMembers(deploymentId)) this.routes.set(await this.routeFor(await this.reload(deploymentId), placed));
+        // Canaries, shadows and the standby come back too (after a restart the plugins started empty); the route is
+        // rebuilt either way, so one that failed to load now is no longer routed.
+        if ((await this.loadMembers(deploymentId)).tried > 0) this.routes.set(await this.routeFor(await this.reload(deploymentId), placed));
       } catch (err) {
         const reason = reasonOf(err);
         await this.db.transaction(async (tx) => {
@@ -403,11 +404,14 @@ export class DeploymentService {
     }
   }
 
-  /** Loads every canary, shadow and standby of a deployment; one that fails is FAILED with the reason (and not routed). True if any loaded. */
-  private async loadMembers(deploymentId: string): Promise<boolean> {
+  /**
+   * Loads every canary, shadow and standby of a deployment (or only those that FAILED); one that fails is FAILED
+   * with the reason (and not routed). Says how many it tried and how many loaded.
+   */
+  private async loadMembers(deploymentId: string, which: 'all' | 'failed' = 'all'): Promise<{ tried: number; loaded: number }> {
     const deployment = await this.reload(deploymentId);
-    const members = await this.db.getRepository(DeploymentVersionEntity).findBy({ deploymentId });
-    let loaded = false;
+    const members = await this.db.getRepository(DeploymentVersionEntity).findBy(which === 'all' ? { deploymentId } : { deploymentId, state: 'FAILED' });
+    let loaded = 0;
     for (const m of members) {
       try {
         const placed = await this.place(deployment, m.modelVersionId);
@@ -415,13 +419,13 @@ export class DeploymentService {
           { deploymentId, modelVersionId: m.modelVersionId },
           { state: 'READY', failure: null, pluginName: placed.pluginName, modelKey: placed.modelKey },
         );
-        loaded = true;
+        loaded++;
       } catch (err) {
         await this.db.getRepository(DeploymentVersionEntity).update({ deploymentId, modelVersionId: m.modelVersionId }, { state: 'FAILED', failure: reasonOf(err) });
         this.logger.warn({ deployment: deployment.name, version: m.modelVersionId, role: m.role, reason: reasonOf(err) }, 'could not load a canary, shadow or standby version');
       }
     }
-    return loaded;
+    return { tried: members.length, loaded };
   }
 
   /** Loads one version of a deployment on a plugin and waits until the plugin has it. */
@@ -653,6 +657,25 @@ export class DeploymentService {
   async retryFailed(): Promise<void> {
     const failed = await this.db.getRepository(DeploymentEntity).createQueryBuilder('d').where(`d.deleted_at IS NULL AND d.state = 'FAILED'`).getMany();
     await Promise.all(failed.map((d) => this.bringUp(d.id, null)));
+    // Canaries, shadows and standbys that failed to load beside a READY champion come back the same way.
+    const members = await this.db.getRepository(DeploymentVersionEntity).findBy({ state: 'FAILED' });
+    await Promise.all([...new Set(members.map((m) => m.deploymentId))].map((id) => this.retryFailedMembers(id)));
+  }
+
+  private async retryFailedMembers(deploymentId: string): Promise<void> {
+    // Under the deployment's change lock: a traffic change, promotion or rollback meanwhile goes first.
+    if (this.rollouts.has(deploymentId)) return;
+    this.rollouts.add(deploymentId);
+    try {
+      const deployment = await this.reload(deploymentId);
+      if (deployment.deletedAt !== null || deployment.state !== 'READY') return;
+      if ((await this.loadMembers(deploymentId, 'failed')).loaded > 0) {
+        this.routes.set(await this.routeFor(await this.reload(deploymentId)));
+        this.logger.info({ deployment: deployment.name }, 'failed canary, shadow or standby versions loaded again');
+      }
+    } finally {
+      this.rollouts.delete(deploymentId);
+    }
   }
 
   // ---- helpers --------------------------------------------------------------
@@ -691,6 +714,15 @@ export class DeploymentService {
     } catch {
       signature = { inputs: [], outputs: [] };
     }
+    // Every prediction names the plugin that ran it: when the champion was not just loaded, the one serving it now.
+    let plugin: { id: string; version: string } | null = placed ? { id: placed.pluginId, version: placed.pluginVersion } : null;
+    if (!plugin && deployment.state === 'READY' && deployment.pluginName && deployment.kind !== 'external') {
+      try {
+        plugin = this.backend.choosePlugin(version.format, deployment.pluginName);
+      } catch {
+        plugin = null;
+      }
+    }
     return {
       deploymentId: deployment.id,
       projectId: deployment.projectId,
@@ -703,8 +735,8 @@ export class DeploymentService {
       artifactSha256: version.artifactSha256,
       format: version.format,
       pluginName: placed?.pluginName ?? (deployment.state === 'READY' ? deployment.pluginName : null),
-      pluginId: placed?.pluginId ?? null,
-      pluginVersion: placed?.pluginVersion ?? null,
+      pluginId: plugin?.id ?? null,
+      pluginVersion: plugin?.version ?? null,
       modelKey: placed?.modelKey ?? (deployment.state === 'READY' ? deployment.modelKey : null),
       signature,
       payloadLogging: deployment.payloadLogging,
