@@ -20,7 +20,7 @@ function bakeFigures(health: HealthService, drift: DriftService, accuracy: Accur
   return async (deployment, settings, from, to) => {
     const h = await health.figures(deployment.id, from, to, deployment.modelVersionId);
     const driftStatus = settings.rollbackOnDrift ? ((await drift.reportOf(deployment.id, deployment.modelVersionId, from, to).catch(() => null))?.report?.status ?? null) : null;
-    const window = settings.accuracyMetric ? await accuracy.accuracyOver(deployment.id, from, to) : null;
+    const window = settings.accuracyMetric ? await accuracy.accuracyOver(deployment.id, from, to, deployment.modelVersionId) : null;
     return {
       requests: h.requests,
       errorRate: h.requests > 0 ? h.errorRate5xx : null,

@@ -84,6 +84,8 @@ export interface PredictionRowInput {
   readonly inputRows?: number | null;
   /** V2 output tensors; null: payload not stored. */
   readonly outputs?: unknown;
+  /** The model version that answered (none by default). */
+  readonly modelVersionId?: string | null;
 }
 
 /** Writes prediction-log rows as the serving context's writer would; returns their ids in order. */
@@ -94,8 +96,8 @@ export async function insertPredictions(db: DataSource, deployment: SeededDeploy
     const stored = r.outputs !== undefined && r.outputs !== null;
     const status = r.status ?? 'ok';
     await db.query(
-      `INSERT INTO predictions (id, received_at, deployment_id, deployment_name, project_id, protocol, status, latency_us, payload_stored, request_id, input_rows, error_status, outputs, inputs)
-       VALUES ($1, $2, $3, 'd', $4, 'rest', $5, 100, $6, $7, $8, $9, $10::jsonb, $11::jsonb)`,
+      `INSERT INTO predictions (id, received_at, deployment_id, deployment_name, project_id, protocol, status, latency_us, payload_stored, request_id, input_rows, error_status, outputs, inputs, model_version_id)
+       VALUES ($1, $2, $3, 'd', $4, 'rest', $5, 100, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12)`,
       [
         id,
         r.receivedAt,
@@ -108,6 +110,7 @@ export async function insertPredictions(db: DataSource, deployment: SeededDeploy
         status === 'error' ? 500 : null,
         stored ? JSON.stringify(r.outputs) : null,
         stored ? JSON.stringify([{ name: 'features', datatype: 'FP32', shape: [1, 1], data: [0] }]) : null,
+        r.modelVersionId ?? null,
       ],
     );
     ids.push(id);

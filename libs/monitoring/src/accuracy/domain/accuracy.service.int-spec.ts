@@ -128,6 +128,36 @@ describe('AccuracyService against PostgreSQL', () => {
       expect(w.timeliness.shareWithActuals).toBe(4 / 5);
     });
 
+    it("scores one version's predictions alone when asked (a champion beside its canary)", async () => {
+      const v = await seedDeployment(db.dataSource);
+      const vOwner = callerOf(v.ownerId, [[v.projectId, 'ml-engineer']]);
+      await settings.set(vOwner, v.deploymentId, { task: 'classification', labelOutput: 'label', probabilityOutput: 'probabilities', positiveClass: '1', classes: ['0', '1'] });
+      const [champion, canary] = [randomUUID(), randomUUID()];
+      await insertPredictions(db.dataSource, v, [
+        { receivedAt: at('09:05'), requestId: 'c1', modelVersionId: champion, outputs: binaryOutputs([1], [[0.2, 0.8]]) },
+        { receivedAt: at('09:10'), requestId: 'c2', modelVersionId: champion, outputs: binaryOutputs([0], [[0.7, 0.3]]) },
+        { receivedAt: at('09:15'), requestId: 'k1', modelVersionId: canary, outputs: binaryOutputs([0], [[0.6, 0.4]]) },
+        { receivedAt: at('09:20'), requestId: 'k2', modelVersionId: canary, outputs: binaryOutputs([1], [[0.1, 0.9]]) },
+        { receivedAt: at('09:25'), requestId: 'k3', modelVersionId: canary, status: 'error' },
+      ]);
+      clock.set(at('10:05'));
+      await actuals.submit(vOwner, v.deploymentId, [
+        { associationId: 'c1', value: 1 },
+        { associationId: 'c2', value: 0 },
+        { associationId: 'k1', value: 1 },
+        { associationId: 'k2', value: 0 },
+      ]);
+      const all = await accuracy.accuracyOver(v.deploymentId, at('09:00'), at('10:00'));
+      expect(all.counts).toMatchObject({ predictions: 4, failedPredictions: 1, scored: 4 });
+      expect(all.classification).toMatchObject({ accuracy: 0.5 });
+      const mine = await accuracy.accuracyOver(v.deploymentId, at('09:00'), at('10:00'), champion);
+      expect(mine.counts).toMatchObject({ predictions: 2, failedPredictions: 0, predictionsWithActuals: 2, actuals: 2, scored: 2 });
+      expect(mine.classification).toMatchObject({ accuracy: 1 });
+      const theirs = await accuracy.accuracyOver(v.deploymentId, at('09:00'), at('10:00'), canary);
+      expect(theirs.counts).toMatchObject({ predictions: 2, failedPredictions: 1, scored: 2 });
+      expect(theirs.classification).toMatchObject({ accuracy: 0 });
+    });
+
     it('counts a prediction that reached the log after its actual, and one that retention deleted', async () => {
       await insertPredictions(db.dataSource, d, [{ receivedAt: at('11:30'), requestId: 'not-yet', outputs: binaryOutputs([1], [[0.2, 0.8]]) }]);
       await db.dataSource.query(`DELETE FROM predictions WHERE id = $1`, [ids['p0']]);

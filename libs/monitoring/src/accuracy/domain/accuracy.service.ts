@@ -96,15 +96,16 @@ export class AccuracyService {
   /**
    * The accuracy of one deployment over [from, to) as a single window, without an access check:
    * for jobs such as alert rules (ACCURACY reads a metric, MISSING_ACTUALS 1 - shareWithActuals).
+   * With `modelVersionId`, only the predictions that version answered count (a champion beside its canaries).
    */
-  async accuracyOver(deploymentId: string, from: Date, to: Date): Promise<AccuracyWindowResult> {
+  async accuracyOver(deploymentId: string, from: Date, to: Date, modelVersionId: string | null = null): Promise<AccuracyWindowResult> {
     if (!(to.getTime() > from.getTime())) throw new AccuracyError(AccuracyErrorCode.INVALID_RANGE, 'to must be after from.');
     const grid = { originSeconds: from.getTime() / 1000, sizeSeconds: (to.getTime() - from.getTime()) / 1000 };
-    const result = await this.compute(deploymentId, from, to, grid, [0]);
+    const result = await this.compute(deploymentId, from, to, grid, [0], modelVersionId);
     return result.total.result(from, to, sumCounts([...result.counts.values()]));
   }
 
-  private async compute(deploymentId: string, from: Date, to: Date, grid: Grid, buckets: readonly number[]) {
+  private async compute(deploymentId: string, from: Date, to: Date, grid: Grid, buckets: readonly number[], modelVersionId: string | null = null) {
     await this.actuals.rematch(deploymentId);
     const settings = await this.settings.of(deploymentId);
     const [{ n: total } = { n: 0 }] = (await this.db.query(
@@ -127,8 +128,9 @@ export class AccuracyService {
               count(*) FILTER (WHERE status = 'ok')::int AS predictions,
               count(*) FILTER (WHERE status <> 'ok')::int AS failed
          FROM predictions WHERE deployment_id = $1 AND role = 'live' AND received_at >= $4 AND received_at < $5
+          AND ($6::uuid IS NULL OR model_version_id = $6::uuid)
         GROUP BY 1`,
-      [deploymentId, ...gridParams, from, to],
+      [deploymentId, ...gridParams, from, to, modelVersionId],
     )) as { bucket: string; predictions: number; failed: number }[];
 
     const wanted = new Set(buckets);
@@ -150,9 +152,10 @@ export class AccuracyService {
           WHERE a.deployment_id = $1 AND a.prediction_id IS NOT NULL
             AND a.prediction_received_at >= $4 AND a.prediction_received_at < $5
             AND ($8::timestamptz IS NULL OR (a.prediction_received_at, a.id) > ($8::timestamptz, $9::bigint))
+            AND ($11::uuid IS NULL OR p.model_version_id = $11::uuid)
           ORDER BY a.prediction_received_at, a.id
           LIMIT $10`,
-        [deploymentId, ...gridParams, from, to, settings?.labelOutput ?? '', settings?.probabilityOutput ?? null, cursor?.at ?? null, cursor?.id ?? null, this.options.pageRows],
+        [deploymentId, ...gridParams, from, to, settings?.labelOutput ?? '', settings?.probabilityOutput ?? null, cursor?.at ?? null, cursor?.id ?? null, this.options.pageRows, modelVersionId],
       )) as JoinedRow[];
       for (const r of rows) {
         const bucket = Number(r.bucket);
