@@ -20,7 +20,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5' },
     slice: { type: 'string', default: '15' },
     settle: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '4' },
     cycles: { type: 'string', default: '3' },
     'first-at': { type: 'string', default: '10' },
     cycle: { type: 'string', default: '30' },
@@ -67,7 +67,7 @@ if (
   !(SCRAPE_S > 0)
 ) {
   process.stderr.write(
-    'usage: lifecycle bench [--rate 250] [--warmup 5] [--slice 15] [--settle 2] [--rounds 2]\n' +
+    'usage: lifecycle bench [--rate 250] [--warmup 5] [--slice 15] [--settle 2] [--rounds 4]\n' +
       '  [--cycles 3] [--first-at 10] [--cycle 30] [--rollback-after 12] [--attach-before 10] [--window-before 0.25] [--window-after 1]\n' +
       '  [--duration <last rollback + 8>] [--scrape 0.5] [--out <file.json>] [--raw]\n' +
       '  (seconds, --rate in requests per second. Cycle k promotes at first-at + k * cycle and rolls back rollback-after later;\n' +
