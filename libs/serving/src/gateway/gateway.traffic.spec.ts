@@ -113,6 +113,14 @@ function gateway(r: Route, maxShadowInflight = 64) {
 
 /** Longer than the shadow batch window (20 ms). */
 const settle = () => new Promise((r) => setTimeout(r, 60));
+/** Waits until `done()` holds (shadow copies run after the answer, gathered into batches); gives up after 10 s. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('the gateway routes by traffic policy', () => {
   it('splits live traffic between the champion and canaries by weight, and names the version that answered', async () => {
@@ -159,7 +167,7 @@ describe('the gateway routes by traffic policy', () => {
     const answer = await infer(caller('u1'), 2);
     expect(answer.receipt.model_version).toBe('1');
     expect(answer.outputs[0]!.data).toEqual(new Float32Array([2]));
-    await settle();
+    await until(() => log.rows.some((r) => r.role === 'shadow'), 'the shadow row');
     const shadow = log.rows.find((r) => r.role === 'shadow')!;
     expect(shadow).toMatchObject({ shadowOf: answer.predictionId, modelVersion: 3, status: 'ok', payloadStored: true, inputs: null });
     expect(shadow.outputs).toEqual([{ name: 'y', datatype: 'FP32', shape: [1], data: [6] }]);
@@ -187,7 +195,7 @@ describe('the gateway routes by traffic policy', () => {
       const answer = await infer(caller('u1'), i);
       expect(answer.receipt.model_version).toBe('1');
     }
-    await settle();
+    await until(() => gw.shadowStats.failed >= 5 && log.rows.filter((r) => r.role === 'shadow').length >= 5, 'five failed copies');
     expect(gw.shadowStats.failed).toBe(5);
     const failed = log.rows.filter((r) => r.role === 'shadow');
     expect(failed).toHaveLength(5);
@@ -198,7 +206,7 @@ describe('the gateway routes by traffic policy', () => {
   it('shadow copies gather into one plugin call, each row logged with its own outputs and the live prediction it copies', async () => {
     const { infer, plugin, log } = gateway(route({ shadows: [variant('shadow', 3)] }));
     const answers = await Promise.all([1, 2, 3, 4, 5].map((x) => infer(caller('u'), x)));
-    await settle();
+    await until(() => log.rows.filter((r) => r.role === 'shadow').length >= 5, 'five shadow rows');
     expect(plugin.calls.filter((k) => k === 'm/v3')).toHaveLength(1);
     const shadows = log.rows.filter((r) => r.role === 'shadow');
     expect(shadows).toHaveLength(5);
