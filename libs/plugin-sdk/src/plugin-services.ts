@@ -2,6 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import {
   PLUGIN_PROTOCOL_VERSION,
   type GRPCInferenceServiceHandlers,
+  type InferStreamRequest__Output,
+  type InferStreamResponse,
   type LoadedModel,
   type ModelInferRequest__Output,
   type ModelInferResponse,
@@ -33,6 +35,11 @@ export interface ServiceContext {
   readonly tensorLimits: TensorLimits;
   /** True once listening and until shutdown starts. */
   readonly isReady: () => boolean;
+  /**
+   * The open InferStream calls, each as its `drain`: take no more requests, and end the stream once every
+   * request it took is answered. Shutdown drains them all.
+   */
+  readonly inferStreams: Set<() => void>;
 }
 
 /** GetInfo's answer (also sent in RegisterRequest.info). */
@@ -46,6 +53,7 @@ export function pluginInfo(description: PluginDescription, maxMessageBytes: numb
       raw_contents: true,
       batching: description.capabilities?.batching ?? false,
       max_message_bytes: maxMessageBytes,
+      infer_stream: true,
     },
     details: { ...(description.details ?? {}) },
   };
@@ -77,6 +85,68 @@ export function pluginHandlers(ctx: ServiceContext): PluginHandlers {
     }),
     UnloadModel: unary(ctx, 'UnloadModel', async (req) => ({ was_loaded: await ctx.table.unload(req.model_key) })),
     ListModels: unary(ctx, 'ListModels', async () => ({ models: ctx.table.list().map(loadedModelToProto) })),
+    InferStream: inferStream(ctx),
+  };
+}
+
+/**
+ * Plugin.InferStream: ModelInfer for every request on one long-lived stream. Requests run concurrently, as
+ * separate ModelInfer calls would, and each is answered with its call_id once done, in any order; a failure is
+ * an answer with its status, never the end of the stream. While the plugin shuts down, new requests are
+ * answered UNAVAILABLE and the stream ends once the requests it took are answered.
+ */
+function inferStream(ctx: ServiceContext): grpc.handleBidiStreamingCall<InferStreamRequest__Output, InferStreamResponse> {
+  return (call) => {
+    let running = 0;
+    let draining = false;
+    let closed = false;
+    const close = () => {
+      closed = true;
+      ctx.inferStreams.delete(drain);
+    };
+    const endIfDone = () => {
+      if (draining && running === 0 && !closed) {
+        close();
+        call.end();
+      }
+    };
+    const drain = () => {
+      draining = true;
+      endIfDone();
+    };
+    ctx.inferStreams.add(drain);
+    call.on('data', (message: InferStreamRequest__Output) => {
+      if (closed) return;
+      const id = message.call_id;
+      if (draining || !ctx.isReady()) {
+        call.write({ call_id: id, code: grpc.status.UNAVAILABLE, message: 'the plugin is shutting down; send the request again once it is back' });
+        return;
+      }
+      const request = message.request;
+      if (!request) {
+        call.write({ call_id: id, code: grpc.status.INVALID_ARGUMENT, message: 'request is required: the ModelInferRequest to run' });
+        return;
+      }
+      running++;
+      ctx.calls
+        .track(() => infer(ctx, request))
+        .then(
+          (response) => {
+            if (!closed) call.write({ call_id: id, response });
+          },
+          (err: unknown) => {
+            const status = reportFailure(ctx, 'InferStream', err);
+            if (!closed) call.write({ call_id: id, code: status.code, message: status.details });
+          },
+        )
+        .finally(() => {
+          running--;
+          endIfDone();
+        });
+    });
+    call.on('end', drain);
+    call.on('cancelled', close);
+    call.on('error', close);
   };
 }
 
@@ -143,12 +213,18 @@ function unary<Req, Res>(ctx: ServiceContext, method: string, handler: (request:
       .then(
         (response) => callback(null, response),
         (err: unknown) => {
-          const status = toStatus(err);
-          if (status.code === grpc.status.INTERNAL) ctx.logger.error('call failed', { method, err });
-          else if (method === 'LoadModel') ctx.logger.warn('model load refused', { method, code: grpc.status[status.code], details: status.details });
-          else ctx.logger.debug('call refused', { method, code: grpc.status[status.code], details: status.details });
+          const status = reportFailure(ctx, method, err);
           callback({ code: status.code, details: status.details });
         },
       );
   };
+}
+
+/** The gRPC status a handler's error maps to, logged: as an error when it is INTERNAL (a plugin bug), else quietly. */
+function reportFailure(ctx: ServiceContext, method: string, err: unknown): { code: grpc.status; details: string } {
+  const status = toStatus(err);
+  if (status.code === grpc.status.INTERNAL) ctx.logger.error('call failed', { method, err });
+  else if (method === 'LoadModel') ctx.logger.warn('model load refused', { method, code: grpc.status[status.code], details: status.details });
+  else ctx.logger.debug('call refused', { method, code: grpc.status[status.code], details: status.details });
+  return status;
 }

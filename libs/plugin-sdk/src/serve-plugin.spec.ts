@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { type InferStreamRequest, type InferStreamResponse__Output, PLUGIN_SECRET_METADATA, pluginProto } from '@modelport/proto';
 import { connectPlugin, PluginCallError, type HealthStatus, type PluginConnection } from './client';
 import { silentPluginLogger } from './logger';
 import { PluginError, type PluginRuntime } from './runtime';
@@ -27,6 +29,25 @@ async function failure(p: Promise<unknown>): Promise<PluginCallError> {
   );
   expect(err).toBeInstanceOf(PluginCallError);
   return err as PluginCallError;
+}
+
+/** A raw Plugin.InferStream call to a running plugin, collecting its answers in order of arrival. */
+function openInferStream(running: RunningPlugin) {
+  const client = new (pluginProto().modelport.plugin.v1.Plugin)(running.address, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set(PLUGIN_SECRET_METADATA, running.secret);
+  const call = client.InferStream(metadata);
+  const answers: InferStreamResponse__Output[] = [];
+  call.on('data', (answer: InferStreamResponse__Output) => answers.push(answer));
+  call.on('error', () => undefined);
+  const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+  const send = (message: InferStreamRequest) => call.write(message);
+  const until = async (count: number) => {
+    for (const deadline = Date.now() + 5_000; answers.length < count; await new Promise((r) => setTimeout(r, 5))) {
+      if (Date.now() > deadline) throw new Error(`only ${answers.length} of ${count} answers came`);
+    }
+  };
+  return { call, answers, send, until, status, close: () => client.close() };
 }
 
 describe('servePlugin (in process, over a unix socket)', () => {
@@ -101,7 +122,7 @@ describe('servePlugin (in process, over a unix socket)', () => {
       version: '1.0.0',
       protocol_version: 1,
       formats: [{ name: 'linear-json', priority: 1 }],
-      capabilities: { raw_contents: true, batching: false, max_message_bytes: 1 << 20 },
+      capabilities: { raw_contents: true, batching: false, max_message_bytes: 1 << 20, infer_stream: true },
       details: { runtime: 'plain TypeScript' },
     });
     expect(await conn.serverMetadata()).toEqual({ name: 'example-linear-json', version: '1.0.0', extensions: [] });
@@ -195,6 +216,74 @@ describe('servePlugin (in process, over a unix socket)', () => {
     expect(raw.outputs.map((o) => o.name)).toEqual(['y']);
     expect(raw.raw_output_contents).toHaveLength(1);
     expect(Array.from(decodeInferOutputs(raw)[0]!.data as Float32Array)).toEqual([3.5, 4.5]);
+  });
+
+  it('offers InferStream and answers each request on it by call id as soon as it is done, failures included', async () => {
+    const gate = deferred();
+    const runtime = linearJsonRuntime();
+    const infer = runtime.infer.bind(runtime);
+    jest.spyOn(runtime, 'infer').mockImplementation(async (key, request) => {
+      if (request.id === 'slow') await gate.promise;
+      return infer(key, request);
+    });
+    const { running, conn } = await start(runtime);
+    expect((await conn.getInfo()).capabilities).toMatchObject({ infer_stream: true });
+    await load(conn);
+    const stream = openInferStream(running);
+    try {
+      stream.send({ call_id: 1, request: { model_name: 'm1', id: 'slow', ...encodeInferInputs([X], 'raw') } });
+      stream.send({ call_id: 2, request: { model_name: 'm1', id: 'fast', ...encodeInferInputs([X], 'raw') } });
+      stream.send({ call_id: 3, request: { model_name: 'nope', ...encodeInferInputs([X], 'raw') } });
+      stream.send({ call_id: 4 });
+      await stream.until(3);
+      expect(stream.answers.map((a) => [a.call_id, a.code, a.message, a.response?.id ?? null])).toEqual([
+        [2, 0, '', 'fast'],
+        [3, grpc.status.NOT_FOUND, 'model "nope" is not loaded on this plugin', null],
+        [4, grpc.status.INVALID_ARGUMENT, 'request is required: the ModelInferRequest to run', null],
+      ]);
+      expect(Array.from(decodeInferOutputs(stream.answers[0]!.response!)[0]!.data as Float32Array)).toEqual([3.5, 4.5]);
+      gate.resolve();
+      await stream.until(4);
+      expect([stream.answers[3]!.call_id, stream.answers[3]!.response?.id]).toEqual([1, 'slow']);
+      // The client ends its side: the plugin ends the stream with OK.
+      stream.call.end();
+      expect((await stream.status).code).toBe(grpc.status.OK);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('drains open inference streams at shutdown: answers what they took, refuses new requests UNAVAILABLE, then ends them', async () => {
+    const gate = deferred();
+    const order: string[] = [];
+    const runtime = linearJsonRuntime();
+    const infer = runtime.infer.bind(runtime);
+    jest.spyOn(runtime, 'infer').mockImplementation(async (key, request) => {
+      order.push(`infer ${request.id}`);
+      await gate.promise;
+      return infer(key, request);
+    });
+    jest.spyOn(runtime, 'close').mockImplementation(async () => void order.push('runtime closed'));
+    const { running, conn } = await start(runtime);
+    await load(conn);
+    const stream = openInferStream(running);
+    try {
+      stream.send({ call_id: 7, request: { model_name: 'm1', id: 'taken', ...encodeInferInputs([X], 'raw') } });
+      while (!order.includes('infer taken')) await new Promise((r) => setTimeout(r, 5));
+      const closed = running.close();
+      stream.send({ call_id: 8, request: { model_name: 'm1', id: 'late', ...encodeInferInputs([X], 'raw') } });
+      await stream.until(1);
+      expect(stream.answers.map((a) => [a.call_id, grpc.status[a.code]])).toEqual([[8, 'UNAVAILABLE']]);
+      expect(stream.answers[0]!.message).toContain('shutting down');
+      gate.resolve();
+      await stream.until(2);
+      expect([stream.answers[1]!.call_id, stream.answers[1]!.code, stream.answers[1]!.response?.id]).toEqual([7, 0, 'taken']);
+      expect((await stream.status).code).toBe(grpc.status.OK);
+      await closed;
+      expect(order).toEqual(['infer taken', 'runtime closed']);
+    } finally {
+      stream.close();
+    }
   });
 
   it('refuses bad requests with the status the contract names', async () => {

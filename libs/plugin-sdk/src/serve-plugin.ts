@@ -151,6 +151,7 @@ async function start(
     // A raw tensor may be as large as the largest message.
     tensorLimits: options.tensorLimits ?? { ...DEFAULT_TENSOR_LIMITS, maxBytes: Math.max(DEFAULT_TENSOR_LIMITS.maxBytes, maxMessageBytes) },
     isReady: () => ready,
+    inferStreams: new Set<() => void>(),
   };
 
   const server = new grpc.Server({
@@ -215,6 +216,8 @@ async function start(
       ready = false;
       for (const service of health.statuses().keys()) health.setStatus(service, 'NOT_SERVING');
       logger.info('plugin shutting down', { inFlight: calls.size, gracePeriodMs });
+      // Open inference streams take no new requests and end once they have answered the ones they took.
+      for (const drain of [...ctx.inferStreams]) drain();
       await registration?.stop();
       const stopped = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       // Unary calls finish, then their sessions close; open health watches would hold

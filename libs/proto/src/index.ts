@@ -25,6 +25,8 @@ export type { UnloadModelResponse__Output } from './generated/modelport/plugin/v
 export type { ListModelsResponse__Output } from './generated/modelport/plugin/v1/ListModelsResponse';
 export type { RegisterRequest, RegisterRequest__Output } from './generated/modelport/plugin/v1/RegisterRequest';
 export type { RegisterResponse, RegisterResponse__Output } from './generated/modelport/plugin/v1/RegisterResponse';
+export type { InferStreamRequest, InferStreamRequest__Output } from './generated/modelport/plugin/v1/InferStreamRequest';
+export type { InferStreamResponse, InferStreamResponse__Output } from './generated/modelport/plugin/v1/InferStreamResponse';
 export type { HeartbeatRequest__Output } from './generated/modelport/plugin/v1/HeartbeatRequest';
 export type { HealthClient } from './generated/grpc/health/v1/Health';
 export type { HealthCheckResponse__Output } from './generated/grpc/health/v1/HealthCheckResponse';

@@ -1,6 +1,21 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { GRPCInferenceServiceClient as _inference_GRPCInferenceServiceClient, GRPCInferenceServiceDefinition as _inference_GRPCInferenceServiceDefinition } from './inference/GRPCInferenceService';
+import type { InferParameter as _inference_InferParameter, InferParameter__Output as _inference_InferParameter__Output } from './inference/InferParameter';
+import type { InferTensorContents as _inference_InferTensorContents, InferTensorContents__Output as _inference_InferTensorContents__Output } from './inference/InferTensorContents';
+import type { ModelInferRequest as _inference_ModelInferRequest, ModelInferRequest__Output as _inference_ModelInferRequest__Output } from './inference/ModelInferRequest';
+import type { ModelInferResponse as _inference_ModelInferResponse, ModelInferResponse__Output as _inference_ModelInferResponse__Output } from './inference/ModelInferResponse';
+import type { ModelMetadataRequest as _inference_ModelMetadataRequest, ModelMetadataRequest__Output as _inference_ModelMetadataRequest__Output } from './inference/ModelMetadataRequest';
+import type { ModelMetadataResponse as _inference_ModelMetadataResponse, ModelMetadataResponse__Output as _inference_ModelMetadataResponse__Output } from './inference/ModelMetadataResponse';
+import type { ModelReadyRequest as _inference_ModelReadyRequest, ModelReadyRequest__Output as _inference_ModelReadyRequest__Output } from './inference/ModelReadyRequest';
+import type { ModelReadyResponse as _inference_ModelReadyResponse, ModelReadyResponse__Output as _inference_ModelReadyResponse__Output } from './inference/ModelReadyResponse';
+import type { ServerLiveRequest as _inference_ServerLiveRequest, ServerLiveRequest__Output as _inference_ServerLiveRequest__Output } from './inference/ServerLiveRequest';
+import type { ServerLiveResponse as _inference_ServerLiveResponse, ServerLiveResponse__Output as _inference_ServerLiveResponse__Output } from './inference/ServerLiveResponse';
+import type { ServerMetadataRequest as _inference_ServerMetadataRequest, ServerMetadataRequest__Output as _inference_ServerMetadataRequest__Output } from './inference/ServerMetadataRequest';
+import type { ServerMetadataResponse as _inference_ServerMetadataResponse, ServerMetadataResponse__Output as _inference_ServerMetadataResponse__Output } from './inference/ServerMetadataResponse';
+import type { ServerReadyRequest as _inference_ServerReadyRequest, ServerReadyRequest__Output as _inference_ServerReadyRequest__Output } from './inference/ServerReadyRequest';
+import type { ServerReadyResponse as _inference_ServerReadyResponse, ServerReadyResponse__Output as _inference_ServerReadyResponse__Output } from './inference/ServerReadyResponse';
 import type { Artifact as _modelport_plugin_v1_Artifact, Artifact__Output as _modelport_plugin_v1_Artifact__Output } from './modelport/plugin/v1/Artifact';
 import type { Capabilities as _modelport_plugin_v1_Capabilities, Capabilities__Output as _modelport_plugin_v1_Capabilities__Output } from './modelport/plugin/v1/Capabilities';
 import type { DeregisterRequest as _modelport_plugin_v1_DeregisterRequest, DeregisterRequest__Output as _modelport_plugin_v1_DeregisterRequest__Output } from './modelport/plugin/v1/DeregisterRequest';
@@ -8,6 +23,8 @@ import type { DeregisterResponse as _modelport_plugin_v1_DeregisterResponse, Der
 import type { GetInfoRequest as _modelport_plugin_v1_GetInfoRequest, GetInfoRequest__Output as _modelport_plugin_v1_GetInfoRequest__Output } from './modelport/plugin/v1/GetInfoRequest';
 import type { HeartbeatRequest as _modelport_plugin_v1_HeartbeatRequest, HeartbeatRequest__Output as _modelport_plugin_v1_HeartbeatRequest__Output } from './modelport/plugin/v1/HeartbeatRequest';
 import type { HeartbeatResponse as _modelport_plugin_v1_HeartbeatResponse, HeartbeatResponse__Output as _modelport_plugin_v1_HeartbeatResponse__Output } from './modelport/plugin/v1/HeartbeatResponse';
+import type { InferStreamRequest as _modelport_plugin_v1_InferStreamRequest, InferStreamRequest__Output as _modelport_plugin_v1_InferStreamRequest__Output } from './modelport/plugin/v1/InferStreamRequest';
+import type { InferStreamResponse as _modelport_plugin_v1_InferStreamResponse, InferStreamResponse__Output as _modelport_plugin_v1_InferStreamResponse__Output } from './modelport/plugin/v1/InferStreamResponse';
 import type { ListModelsRequest as _modelport_plugin_v1_ListModelsRequest, ListModelsRequest__Output as _modelport_plugin_v1_ListModelsRequest__Output } from './modelport/plugin/v1/ListModelsRequest';
 import type { ListModelsResponse as _modelport_plugin_v1_ListModelsResponse, ListModelsResponse__Output as _modelport_plugin_v1_ListModelsResponse__Output } from './modelport/plugin/v1/ListModelsResponse';
 import type { LoadModelRequest as _modelport_plugin_v1_LoadModelRequest, LoadModelRequest__Output as _modelport_plugin_v1_LoadModelRequest__Output } from './modelport/plugin/v1/LoadModelRequest';
@@ -29,6 +46,23 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 };
 
 export interface ProtoGrpcType {
+  inference: {
+    GRPCInferenceService: SubtypeConstructor<typeof grpc.Client, _inference_GRPCInferenceServiceClient> & { service: _inference_GRPCInferenceServiceDefinition }
+    InferParameter: MessageTypeDefinition<_inference_InferParameter, _inference_InferParameter__Output>
+    InferTensorContents: MessageTypeDefinition<_inference_InferTensorContents, _inference_InferTensorContents__Output>
+    ModelInferRequest: MessageTypeDefinition<_inference_ModelInferRequest, _inference_ModelInferRequest__Output>
+    ModelInferResponse: MessageTypeDefinition<_inference_ModelInferResponse, _inference_ModelInferResponse__Output>
+    ModelMetadataRequest: MessageTypeDefinition<_inference_ModelMetadataRequest, _inference_ModelMetadataRequest__Output>
+    ModelMetadataResponse: MessageTypeDefinition<_inference_ModelMetadataResponse, _inference_ModelMetadataResponse__Output>
+    ModelReadyRequest: MessageTypeDefinition<_inference_ModelReadyRequest, _inference_ModelReadyRequest__Output>
+    ModelReadyResponse: MessageTypeDefinition<_inference_ModelReadyResponse, _inference_ModelReadyResponse__Output>
+    ServerLiveRequest: MessageTypeDefinition<_inference_ServerLiveRequest, _inference_ServerLiveRequest__Output>
+    ServerLiveResponse: MessageTypeDefinition<_inference_ServerLiveResponse, _inference_ServerLiveResponse__Output>
+    ServerMetadataRequest: MessageTypeDefinition<_inference_ServerMetadataRequest, _inference_ServerMetadataRequest__Output>
+    ServerMetadataResponse: MessageTypeDefinition<_inference_ServerMetadataResponse, _inference_ServerMetadataResponse__Output>
+    ServerReadyRequest: MessageTypeDefinition<_inference_ServerReadyRequest, _inference_ServerReadyRequest__Output>
+    ServerReadyResponse: MessageTypeDefinition<_inference_ServerReadyResponse, _inference_ServerReadyResponse__Output>
+  }
   modelport: {
     plugin: {
       v1: {
@@ -39,6 +73,8 @@ export interface ProtoGrpcType {
         GetInfoRequest: MessageTypeDefinition<_modelport_plugin_v1_GetInfoRequest, _modelport_plugin_v1_GetInfoRequest__Output>
         HeartbeatRequest: MessageTypeDefinition<_modelport_plugin_v1_HeartbeatRequest, _modelport_plugin_v1_HeartbeatRequest__Output>
         HeartbeatResponse: MessageTypeDefinition<_modelport_plugin_v1_HeartbeatResponse, _modelport_plugin_v1_HeartbeatResponse__Output>
+        InferStreamRequest: MessageTypeDefinition<_modelport_plugin_v1_InferStreamRequest, _modelport_plugin_v1_InferStreamRequest__Output>
+        InferStreamResponse: MessageTypeDefinition<_modelport_plugin_v1_InferStreamResponse, _modelport_plugin_v1_InferStreamResponse__Output>
         ListModelsRequest: MessageTypeDefinition<_modelport_plugin_v1_ListModelsRequest, _modelport_plugin_v1_ListModelsRequest__Output>
         ListModelsResponse: MessageTypeDefinition<_modelport_plugin_v1_ListModelsResponse, _modelport_plugin_v1_ListModelsResponse__Output>
         LoadModelRequest: MessageTypeDefinition<_modelport_plugin_v1_LoadModelRequest, _modelport_plugin_v1_LoadModelRequest__Output>

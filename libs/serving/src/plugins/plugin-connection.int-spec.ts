@@ -4,15 +4,25 @@ import { type FakePlugin, startFakePlugin } from './testing/fake-plugin';
 
 const SECRET = 'connection-spec-secret';
 
-describe('PluginConnection against a plugin written on plain @grpc/grpc-js', () => {
+describe.each([
+  { transport: 'unary', inferStream: undefined },
+  { transport: 'stream', inferStream: true },
+] as const)('PluginConnection against a plugin written on plain @grpc/grpc-js (inferences: $transport)', ({ transport, inferStream }) => {
   let plugin: FakePlugin;
   let slow: FakePlugin;
   let connection: PluginConnection;
 
   beforeAll(async () => {
-    plugin = await startFakePlugin('127.0.0.1:0', { secret: SECRET, id: 'fake-conn', formats: [{ name: 'fake', priority: 3 }] });
-    slow = await startFakePlugin('127.0.0.1:0', { secret: SECRET, inferDelayMs: 2_000 });
+    plugin = await startFakePlugin('127.0.0.1:0', { secret: SECRET, id: 'fake-conn', formats: [{ name: 'fake', priority: 3 }], inferStream });
+    slow = await startFakePlugin('127.0.0.1:0', { secret: SECRET, inferDelayMs: 2_000, inferStream });
     connection = new PluginConnection('fake-conn', { address: plugin.address, secret: SECRET });
+    // GetInfo tells the connection whether the plugin streams inferences.
+    expect(connection.inferenceTransport).toBe('unary');
+    await connection.getInfo();
+  });
+
+  it(`sends inferences as ${transport} once GetInfo says how`, () => {
+    expect(connection.inferenceTransport).toBe(transport);
   });
 
   afterAll(async () => {
@@ -23,7 +33,7 @@ describe('PluginConnection against a plugin written on plain @grpc/grpc-js', () 
   it('reads the info, loads, lists and unloads (idempotently) with the secret on every call', async () => {
     const info = await connection.getInfo();
     expect(info).toMatchObject({ id: 'fake-conn', version: '0.0.1', protocol_version: 1, formats: [{ name: 'fake', priority: 3 }] });
-    expect(info.capabilities).toMatchObject({ raw_contents: true });
+    expect(info.capabilities).toMatchObject({ raw_contents: true, infer_stream: transport === 'stream' });
 
     const loaded = await connection.loadModel({ model_key: 'm1', artifact: { uri: 'file:///dev/null', sha256: 'a'.repeat(64), format: 'fake' } });
     expect(loaded).toMatchObject({ model_key: 'm1', sha256: 'a'.repeat(64) });
@@ -53,6 +63,7 @@ describe('PluginConnection against a plugin written on plain @grpc/grpc-js', () 
     ]);
     expect(response.outputs[1]!.contents!.int_contents).toEqual([4, 5]);
     expect(Buffer.compare(response.raw_output_contents[0]!, raw)).toBe(0);
+    expect(plugin.inferred).toEqual(transport === 'stream' ? { unary: 0, stream: 1 } : { unary: 1, stream: 0 });
   });
 
   it('maps a plugin error to a PluginCallError with the status, the message and the plugin name', async () => {
@@ -87,6 +98,7 @@ describe('PluginConnection against a plugin written on plain @grpc/grpc-js', () 
   it('ends an inference at its deadline with DEADLINE_EXCEEDED', async () => {
     const toSlow = new PluginConnection('slow', { address: slow.address, secret: SECRET });
     try {
+      await toSlow.getInfo();
       await toSlow.loadModel({ model_key: 'm', artifact: { sha256: 'c'.repeat(64) } });
       const started = Date.now();
       await expect(toSlow.infer({ model_name: 'm', inputs: [] }, 200)).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
@@ -99,6 +111,7 @@ describe('PluginConnection against a plugin written on plain @grpc/grpc-js', () 
   it('fails in-flight and new calls at once with UNAVAILABLE when marked unavailable, and works again after attach', async () => {
     const toSlow = new PluginConnection('slow', { address: slow.address, secret: SECRET });
     try {
+      await toSlow.getInfo();
       await toSlow.loadModel({ model_key: 'm', artifact: { sha256: 'c'.repeat(64) } });
       const started = Date.now();
       const inFlight = toSlow.infer({ model_name: 'm', inputs: [] }).catch((e: unknown) => e);
@@ -112,9 +125,110 @@ describe('PluginConnection against a plugin written on plain @grpc/grpc-js', () 
 
       toSlow.attach(plugin.address, SECRET);
       expect(toSlow.available).toBe(true);
+      expect(toSlow.inferenceTransport).toBe('unary');
       expect((await toSlow.getInfo()).id).toBe('fake-conn');
+      expect(toSlow.inferenceTransport).toBe(transport);
+      await toSlow.loadModel({ model_key: 'after-attach', artifact: { sha256: 'd'.repeat(64) } });
+      expect((await toSlow.infer({ model_name: 'after-attach', id: 'again', inputs: [] })).id).toBe('again');
     } finally {
       toSlow.close();
+    }
+  });
+
+  it('answers many concurrent inferences each with its own outputs, and a failed one leaves the others alone', async () => {
+    await connection.loadModel({ model_key: 'many', artifact: { sha256: 'e'.repeat(64) } });
+    const calls = Array.from({ length: 40 }, (_, i) =>
+      i % 10 === 3
+        ? connection.infer({ model_name: 'missing', id: `r${i}`, inputs: [] }).then(
+            () => 'answered',
+            (err: PluginCallError) => err.status,
+          )
+        : connection.infer({ model_name: 'many', id: `r${i}`, inputs: [{ name: 'x', datatype: 'INT32', shape: [1], contents: { int_contents: [i] } }] }).then((r) => `${r.id}:${r.outputs[0]!.contents!.int_contents[0]}`),
+    );
+    expect(await Promise.all(calls)).toEqual(Array.from({ length: 40 }, (_, i) => (i % 10 === 3 ? 'NOT_FOUND' : `r${i}:${i}`)));
+  });
+});
+
+describe('PluginConnection over Plugin.InferStream', () => {
+  const echoOne = (connection: PluginConnection, model: string, id: string) =>
+    connection.infer({ model_name: model, id, inputs: [{ name: 'x', datatype: 'INT32', shape: [1], contents: { int_contents: [7] } }] });
+
+  it('sends inferences as ModelInfer when a plugin offers InferStream but answers it UNIMPLEMENTED, without failing any', async () => {
+    const liar = await startFakePlugin('127.0.0.1:0', { secret: SECRET, inferStream: 'unimplemented' });
+    const connection = new PluginConnection('liar', { address: liar.address, secret: SECRET });
+    try {
+      await connection.getInfo();
+      expect(connection.inferenceTransport).toBe('stream');
+      await connection.loadModel({ model_key: 'm', artifact: { sha256: 'f'.repeat(64) } });
+      const answers = await Promise.all([echoOne(connection, 'm', 'a'), echoOne(connection, 'm', 'b'), echoOne(connection, 'm', 'c')]);
+      expect(answers.map((a) => a.id)).toEqual(['a', 'b', 'c']);
+      expect(connection.inferenceTransport).toBe('unary');
+      expect((await echoOne(connection, 'm', 'd')).id).toBe('d');
+    } finally {
+      connection.close();
+      await liar.close();
+    }
+  });
+
+  it('fails the calls waiting on a stream that breaks with UNAVAILABLE, and opens a new stream for the next call', async () => {
+    const first = await startFakePlugin('127.0.0.1:0', { secret: SECRET, inferStream: true, inferDelayMs: 2_000 });
+    const connection = new PluginConnection('breaks', { address: first.address, secret: SECRET });
+    let second: FakePlugin | null = null;
+    try {
+      await connection.getInfo();
+      await connection.loadModel({ model_key: 'm', artifact: { sha256: 'f'.repeat(64) } });
+      const started = Date.now();
+      const waiting = [echoOne(connection, 'm', 'a').catch((e: unknown) => e), echoOne(connection, 'm', 'b').catch((e: unknown) => e)];
+      await new Promise((r) => setTimeout(r, 100));
+      await first.close();
+      for (const err of await Promise.all(waiting)) {
+        expect(err).toBeInstanceOf(PluginCallError);
+        expect(err).toMatchObject({ code: grpc.status.UNAVAILABLE, method: 'ModelInfer', plugin: 'breaks' });
+      }
+      expect(Date.now() - started).toBeLessThan(1_900);
+
+      // The same address comes back (a restarted remote plugin): the next call gets a new stream.
+      const port = Number(first.address.slice(first.address.lastIndexOf(':') + 1));
+      second = await startFakePlugin(`127.0.0.1:${port}`, { secret: SECRET, inferStream: true });
+      await connection.loadModel({ model_key: 'm', artifact: { sha256: 'f'.repeat(64) } });
+      expect((await echoOne(connection, 'm', 'after')).id).toBe('after');
+      expect(connection.inferenceTransport).toBe('stream');
+    } finally {
+      connection.close();
+      await second?.close();
+    }
+  });
+
+  it('sends a request with more than 1 MiB of raw tensor bytes as ModelInfer, the small ones on the stream', async () => {
+    const plugin = await startFakePlugin('127.0.0.1:0', { secret: SECRET, inferStream: true });
+    const connection = new PluginConnection('big', { address: plugin.address, secret: SECRET });
+    try {
+      await connection.getInfo();
+      await connection.loadModel({ model_key: 'm', artifact: { sha256: 'f'.repeat(64) } });
+      const big = Buffer.alloc(4 * 300_000, 1);
+      const answer = await connection.infer({ model_name: 'm', id: 'big', inputs: [{ name: 'x', datatype: 'FP32', shape: [300_000] }], raw_input_contents: [big] });
+      expect(answer.raw_output_contents[0]!.length).toBe(big.length);
+      expect((await echoOne(connection, 'm', 'small')).id).toBe('small');
+      expect(plugin.inferred).toEqual({ unary: 1, stream: 1 });
+    } finally {
+      connection.close();
+      await plugin.close();
+    }
+  });
+
+  it('drops an answer that comes after its deadline and keeps the stream for the calls after it', async () => {
+    const slow = await startFakePlugin('127.0.0.1:0', { secret: SECRET, inferStream: true, inferDelayMs: 300 });
+    const connection = new PluginConnection('late', { address: slow.address, secret: SECRET });
+    try {
+      await connection.getInfo();
+      await connection.loadModel({ model_key: 'm', artifact: { sha256: 'f'.repeat(64) } });
+      const late = connection.infer({ model_name: 'm', id: 'late', inputs: [] }, 50);
+      await expect(late).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED, message: 'ModelInfer on plugin "late" failed (DEADLINE_EXCEEDED): no answer within 50 ms' });
+      // The late answer arrives while this call waits on the same stream; each gets only its own.
+      expect((await connection.infer({ model_name: 'm', id: 'on-time', inputs: [] }, 2_000)).id).toBe('on-time');
+    } finally {
+      connection.close();
+      await slow.close();
     }
   });
 });

@@ -4,6 +4,8 @@ import {
   type GRPCInferenceServiceClient,
   type HealthClient,
   type HealthCheckResponse__Output,
+  type InferStreamRequest,
+  type InferStreamResponse__Output,
   type ListModelsResponse__Output,
   type LoadedModel__Output,
   type LoadModelRequest,
@@ -128,6 +130,37 @@ interface Clients {
 /** Fails one pending call at once with UNAVAILABLE and the reason. */
 type Fail = (reason: string) => void;
 
+/** An inference sent on the InferStream, waiting for the answer with its call id. */
+interface StreamedCall {
+  readonly request: ModelInferRequest;
+  readonly resolve: (response: ModelInferResponse__Output) => void;
+  readonly reject: (err: PluginCallError) => void;
+  readonly timer: NodeJS.Timeout;
+  readonly timeoutMs: number;
+}
+
+/** The open InferStream of a connection and its unanswered calls by call id. */
+interface InferStreamState {
+  readonly call: grpc.ClientDuplexStream<InferStreamRequest, InferStreamResponse__Output>;
+  readonly pending: Map<number, StreamedCall>;
+}
+
+/** Call ids wrap around at 2^32 (uint32 on the wire); far fewer are ever unanswered at once. */
+const CALL_ID_LIMIT = 2 ** 32;
+
+/**
+ * Requests with more raw tensor bytes than this go as ModelInfer calls even to a plugin that streams: on the
+ * shared stream a large one would hold up the small ones behind it, and one beyond the message limit would
+ * end the stream for every call on it, not only fail itself.
+ */
+const STREAM_MAX_RAW_BYTES = 1024 * 1024;
+
+function rawBytes(request: ModelInferRequest): number {
+  let bytes = 0;
+  for (const raw of request.raw_input_contents ?? []) bytes += raw.length;
+  return bytes;
+}
+
 /**
  * A typed promise client for one plugin: one long-lived channel shared by the
  * Plugin, GRPCInferenceService and Health clients, the call secret on every
@@ -143,6 +176,10 @@ export class PluginConnection {
   private unavailable: string;
   private readonly inFlight = new Map<grpc.ClientUnaryCall, Fail>();
   private readonly watches = new Map<grpc.ClientReadableStream<HealthCheckResponse__Output>, Fail>();
+  /** Whether the attached plugin serves Plugin.InferStream (its GetInfo says so); until then, ModelInfer. */
+  private streamsInference = false;
+  private inferStream: InferStreamState | null = null;
+  private nextCallId = 0;
   private readonly channelOptions: grpc.ChannelOptions;
   private readonly credentials: grpc.ChannelCredentials;
   private readonly callTimeoutMs: number;
@@ -187,6 +224,8 @@ export class PluginConnection {
       this.failAll(`plugin "${this.plugin}" moved to a new address`);
       previous.channel.close();
     }
+    // Whether the plugin at the new address streams inferences is known from its GetInfo.
+    this.streamsInference = false;
     const channel = new grpc.Channel(address, this.credentials, this.channelOptions);
     const shared = { channelOverride: channel };
     const metadata = new grpc.Metadata();
@@ -219,8 +258,17 @@ export class PluginConnection {
     this.clients = null;
   }
 
-  getInfo(timeoutMs = this.callTimeoutMs): Promise<PluginInfo__Output> {
-    return this.unary<object, PluginInfo__Output>('GetInfo', {}, timeoutMs, (c, req, md, opts, cb) => c.plugin.GetInfo(req, md, opts, cb));
+  /** The plugin's description; whether it offers InferStream decides how inferences are sent from then on. */
+  async getInfo(timeoutMs = this.callTimeoutMs): Promise<PluginInfo__Output> {
+    const clients = this.clients;
+    const info = await this.unary<object, PluginInfo__Output>('GetInfo', {}, timeoutMs, (c, req, md, opts, cb) => c.plugin.GetInfo(req, md, opts, cb));
+    if (this.clients === clients) this.streamsInference = info.capabilities?.infer_stream === true;
+    return info;
+  }
+
+  /** How inferences go to the plugin: over one long-lived InferStream, or one ModelInfer call each. */
+  get inferenceTransport(): 'stream' | 'unary' {
+    return this.streamsInference ? 'stream' : 'unary';
   }
 
   /** Loads a model; resolves with what the plugin reports as loaded. */
@@ -243,7 +291,79 @@ export class PluginConnection {
 
   /** One inference; `timeoutMs` is the deadline from now (default: the connection's inferTimeoutMs). */
   infer(request: ModelInferRequest, timeoutMs = this.inferTimeoutMs): Promise<ModelInferResponse__Output> {
+    if (this.streamsInference && rawBytes(request) <= STREAM_MAX_RAW_BYTES) return this.streamInfer(request, timeoutMs);
     return this.unary('ModelInfer', request, timeoutMs, inferCall);
+  }
+
+  /**
+   * One inference on the InferStream (opened on first use, and again after it ends): one HTTP/2 stream for all
+   * of them instead of one per call, which is most of what a unary call costs in CPU and garbage. The deadline
+   * is kept here: an answer that comes later is dropped.
+   */
+  private streamInfer(request: ModelInferRequest, timeoutMs: number): Promise<ModelInferResponse__Output> {
+    const clients = this.clients;
+    if (!clients || this.unavailable !== '') return Promise.reject(this.unavailableError('ModelInfer'));
+    const stream = this.inferStream ?? this.openInferStream(clients);
+    return new Promise((resolve, reject) => {
+      let id = this.nextCallId;
+      while (stream.pending.has(id)) id = (id + 1) % CALL_ID_LIMIT;
+      this.nextCallId = (id + 1) % CALL_ID_LIMIT;
+      const timer = setTimeout(() => {
+        if (stream.pending.delete(id)) {
+          reject(new PluginCallError(grpc.status.DEADLINE_EXCEEDED, `ModelInfer on plugin "${this.plugin}" failed (DEADLINE_EXCEEDED): no answer within ${timeoutMs} ms`, this.plugin, 'ModelInfer'));
+        }
+      }, timeoutMs);
+      stream.pending.set(id, { request, resolve, reject, timer, timeoutMs });
+      stream.call.write({ call_id: id, request });
+    });
+  }
+
+  private openInferStream(clients: Clients): InferStreamState {
+    const call = clients.plugin.InferStream(clients.metadata);
+    const stream: InferStreamState = { call, pending: new Map() };
+    this.inferStream = stream;
+    call.on('data', (answer: InferStreamResponse__Output) => {
+      const waiting = stream.pending.get(answer.call_id);
+      if (!waiting) return;
+      stream.pending.delete(answer.call_id);
+      clearTimeout(waiting.timer);
+      if (answer.code === grpc.status.OK && answer.response) waiting.resolve(answer.response);
+      else if (answer.code === grpc.status.OK) waiting.reject(new PluginCallError(grpc.status.INTERNAL, `plugin "${this.plugin}" answered an InferStream request without a response`, this.plugin, 'ModelInfer'));
+      else waiting.reject(this.toError('ModelInfer', { code: answer.code, details: answer.message }));
+    });
+    // The stream is over (the plugin ended it, died or went away): its unanswered calls fail, the next call opens another.
+    const ended = (err: grpc.ServiceError | null) => {
+      if (this.inferStream === stream) this.inferStream = null;
+      if (stream.pending.size === 0) return;
+      const waiting = [...stream.pending.values()];
+      stream.pending.clear();
+      if (err?.code === grpc.status.UNIMPLEMENTED) {
+        // GetInfo promised InferStream but the plugin lacks it: these never ran, so they go as ModelInfer calls, as will the rest.
+        this.streamsInference = false;
+        for (const w of waiting) {
+          clearTimeout(w.timer);
+          this.unary('ModelInfer', w.request, w.timeoutMs, inferCall).then(w.resolve, w.reject);
+        }
+        return;
+      }
+      // A stream cut from the other side (CANCELLED: the plugin's server shut down) means the plugin went away.
+      const failure =
+        err && err.code !== grpc.status.CANCELLED
+          ? this.toError('ModelInfer', err)
+          : new PluginCallError(
+              grpc.status.UNAVAILABLE,
+              this.unavailable || `plugin "${this.plugin}" ${err ? `cut its inference stream (${err.details || err.message})` : 'ended its inference stream'} before answering`,
+              this.plugin,
+              'ModelInfer',
+            );
+      for (const w of waiting) {
+        clearTimeout(w.timer);
+        w.reject(failure);
+      }
+    };
+    call.on('error', (err: grpc.ServiceError) => ended(err));
+    call.on('end', () => ended(null));
+    return stream;
   }
 
   /** grpc.health.v1 Check; `service` "" is the plugin as a whole. */
@@ -315,6 +435,17 @@ export class PluginConnection {
   }
 
   private failAll(reason: string): void {
+    const stream = this.inferStream;
+    if (stream) {
+      this.inferStream = null;
+      const waiting = [...stream.pending.values()];
+      stream.pending.clear();
+      for (const w of waiting) {
+        clearTimeout(w.timer);
+        w.reject(new PluginCallError(grpc.status.UNAVAILABLE, reason, this.plugin, 'ModelInfer'));
+      }
+      stream.call.cancel();
+    }
     if (this.inFlight.size > 0) {
       const calls = [...this.inFlight];
       this.inFlight.clear();
@@ -330,12 +461,12 @@ export class PluginConnection {
     return new PluginCallError(grpc.status.UNAVAILABLE, this.unavailable || `plugin "${this.plugin}" is not connected`, this.plugin, method);
   }
 
-  private toError(method: string, err: grpc.ServiceError): PluginCallError {
+  private toError(method: string, err: Pick<grpc.ServiceError, 'code' | 'details'> & { message?: string }): PluginCallError {
     // A channel marked down answers with why it is down, not with gRPC's transport message.
     if (this.unavailable !== '' && (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.CANCELLED)) {
       return this.unavailableError(method);
     }
-    const details = err.details || err.message;
+    const details = err.details || err.message || 'no details';
     return new PluginCallError(err.code, `${method} on plugin "${this.plugin}" failed (${grpc.status[err.code] ?? err.code}): ${details}`, this.plugin, method);
   }
 }

@@ -6,7 +6,7 @@ const info = (over: Partial<PluginInfo__Output> = {}): PluginInfo__Output => ({
   version: '1.2.0',
   protocol_version: 1,
   formats: [{ name: 'onnx', priority: 10 }],
-  capabilities: { raw_contents: true, batching: false, max_message_bytes: 0 },
+  capabilities: { raw_contents: true, batching: false, infer_stream: false, max_message_bytes: 0 },
   details: {},
   ...over,
 });
@@ -86,7 +86,7 @@ describe('registerRequestProblems', () => {
 describe('pluginInfoDifferences', () => {
   it('ignores format order, details and a missing capabilities message equal to defaults', () => {
     const a = info({ formats: [{ name: 'a', priority: 1 }, { name: 'b', priority: 2 }], capabilities: null, details: { x: '1' } });
-    const b = info({ formats: [{ name: 'b', priority: 2 }, { name: 'a', priority: 1 }], capabilities: { raw_contents: false, batching: false, max_message_bytes: 0 } });
+    const b = info({ formats: [{ name: 'b', priority: 2 }, { name: 'a', priority: 1 }], capabilities: { raw_contents: false, batching: false, infer_stream: false, max_message_bytes: 0 } });
     expect(pluginInfoDifferences(a, b)).toEqual([]);
   });
 

@@ -69,7 +69,7 @@ function formatsOf(info: PluginInfo__Output): string {
 
 function capabilitiesOf(info: PluginInfo__Output): string {
   const c = info.capabilities;
-  return `raw_contents=${c?.raw_contents ?? false}, batching=${c?.batching ?? false}, max_message_bytes=${Number(c?.max_message_bytes ?? 0)}`;
+  return `raw_contents=${c?.raw_contents ?? false}, batching=${c?.batching ?? false}, max_message_bytes=${Number(c?.max_message_bytes ?? 0)}, infer_stream=${c?.infer_stream ?? false}`;
 }
 
 /**

@@ -14,6 +14,8 @@
  *                                              handshake), "error" (prints MODELPORT-PLUGIN-ERROR, exits 1)
  *   FAKE_PLUGIN_EXIT_AFTER_CALLS               exit with code 3 after this many Plugin/ModelInfer calls
  *   FAKE_PLUGIN_INFER_DELAY_MS                 ModelInfer answers after this delay
+ *   FAKE_PLUGIN_INFER_STREAM                   "1" serves Plugin.InferStream and says so in GetInfo;
+ *                                              "unimplemented" says so but answers it UNIMPLEMENTED
  *   FAKE_PLUGIN_STDERR                         a line printed on stderr at start
  *   FAKE_PLUGIN_HANDSHAKE_VERSION              protocol version to announce (to test negotiation)
  */
@@ -22,6 +24,9 @@ import { HealthImplementation } from 'grpc-health-check';
 import {
   type GRPCInferenceServiceHandlers,
   inferenceProto,
+  type InferStreamRequest__Output,
+  type ModelInferRequest__Output,
+  type ModelInferResponse,
   type LoadedModel,
   PLUGIN_PROTOCOL_VERSION,
   PLUGIN_SECRET_METADATA,
@@ -41,6 +46,11 @@ export interface FakePluginOptions {
   readonly inferDelayMs?: number;
   /** Called after each Plugin or ModelInfer call has been answered, with the running count. */
   readonly onCall?: (calls: number) => void;
+  /**
+   * Plugin.InferStream: true serves it and says so in GetInfo; 'unimplemented' says so but answers the stream
+   * UNIMPLEMENTED (a plugin that lies); absent, it is neither offered nor served.
+   */
+  readonly inferStream?: boolean | 'unimplemented';
 }
 
 export interface FakePlugin {
@@ -50,6 +60,8 @@ export interface FakePlugin {
   readonly health: HealthImplementation;
   /** Loaded models by key. */
   readonly models: Map<string, LoadedModel>;
+  /** Inferences answered, by how they came: ModelInfer calls, or requests on an InferStream. */
+  readonly inferred: { unary: number; stream: number };
   close(): Promise<void>;
 }
 
@@ -60,10 +72,11 @@ export async function startFakePlugin(listen: string, options: FakePluginOptions
     version: options.version ?? '0.0.1',
     protocol_version: options.protocolVersion ?? PLUGIN_PROTOCOL_VERSION,
     formats: (options.formats ?? [{ name: 'fake', priority: 0 }]).map((f) => ({ ...f })),
-    capabilities: { raw_contents: true, batching: false, max_message_bytes: 64 * 1024 * 1024 },
+    capabilities: { raw_contents: true, batching: false, max_message_bytes: 64 * 1024 * 1024, infer_stream: options.inferStream !== undefined && options.inferStream !== false },
     details: { runtime: 'fake' },
   };
   const models = new Map<string, LoadedModel>();
+  const inferred = { unary: 0, stream: 0 };
   let calls = 0;
 
   // Refuses calls without the secret; counts the calls it answers.
@@ -84,6 +97,27 @@ export async function startFakePlugin(listen: string, options: FakePluginOptions
   }
   const fail = (code: grpc.status, message: string) => Object.assign(new Error(message), { code });
 
+  // ModelInfer's answer: the inputs echoed back, after inferDelayMs (cut short when the caller gives up).
+  async function echo(request: ModelInferRequest__Output, cancelled?: NodeJS.EventEmitter): Promise<ModelInferResponse> {
+    if (!models.has(request.model_name)) throw fail(grpc.status.NOT_FOUND, `model ${request.model_name} is not loaded`);
+    if (options.inferDelayMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.inferDelayMs);
+        cancelled?.once('cancelled', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return {
+      model_name: request.model_name,
+      model_version: request.model_version,
+      id: request.id,
+      outputs: request.inputs.map((input) => ({ name: input.name, datatype: input.datatype, shape: input.shape, contents: input.contents })),
+      raw_output_contents: request.raw_input_contents,
+    };
+  }
+
   const plugin: PluginHandlers = {
     GetInfo: guarded(() => info),
     LoadModel: guarded((request) => {
@@ -99,6 +133,28 @@ export async function startFakePlugin(listen: string, options: FakePluginOptions
     }),
     UnloadModel: guarded((request) => ({ was_loaded: models.delete(request.model_key) })),
     ListModels: guarded(() => ({ models: [...models.values()] })),
+    InferStream: (call) => {
+      if (call.metadata.get(PLUGIN_SECRET_METADATA)[0] !== options.secret) {
+        call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: `missing or wrong ${PLUGIN_SECRET_METADATA}` });
+        return;
+      }
+      if (options.inferStream !== true) {
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'InferStream is not served by this fake plugin' });
+        return;
+      }
+      call.on('data', (message: InferStreamRequest__Output) => {
+        echo(message.request!)
+          .then(
+            (response) => {
+              inferred.stream++;
+              call.write({ call_id: message.call_id, response });
+            },
+            (err: { code?: grpc.status; message?: string }) => call.write({ call_id: message.call_id, code: err.code ?? grpc.status.INTERNAL, message: err.message ?? String(err) }),
+          )
+          .finally(() => options.onCall?.(++calls));
+      });
+      call.on('end', () => call.end());
+    },
   };
   const notImplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) => callback({ code: grpc.status.UNIMPLEMENTED, details: 'not in the fake plugin' });
   const inference: GRPCInferenceServiceHandlers = {
@@ -108,23 +164,9 @@ export async function startFakePlugin(listen: string, options: FakePluginOptions
     ServerMetadata: (_call, callback) => callback(null, { name: info.id, version: info.version, extensions: [] }),
     ModelMetadata: notImplemented,
     ModelInfer: guarded(async (request, call) => {
-      if (!models.has(request.model_name)) throw fail(grpc.status.NOT_FOUND, `model ${request.model_name} is not loaded`);
-      if (options.inferDelayMs) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.inferDelayMs);
-          call.once('cancelled', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
-      return {
-        model_name: request.model_name,
-        model_version: request.model_version,
-        id: request.id,
-        outputs: request.inputs.map((input) => ({ name: input.name, datatype: input.datatype, shape: input.shape, contents: input.contents })),
-        raw_output_contents: request.raw_input_contents,
-      };
+      const response = await echo(request, call);
+      inferred.unary++;
+      return response;
     }),
   };
 
@@ -142,6 +184,7 @@ export async function startFakePlugin(listen: string, options: FakePluginOptions
     info,
     health,
     models,
+    inferred,
     close: () =>
       new Promise<void>((resolve) => {
         const force = setTimeout(() => server.forceShutdown(), 1_000);
@@ -180,6 +223,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     version: env['FAKE_PLUGIN_VERSION'],
     formats: [{ name: env['FAKE_PLUGIN_FORMAT'] ?? 'fake', priority: Number(env['FAKE_PLUGIN_PRIORITY'] ?? 0) }],
     inferDelayMs: Number(env['FAKE_PLUGIN_INFER_DELAY_MS'] ?? 0),
+    inferStream: env['FAKE_PLUGIN_INFER_STREAM'] === '1' ? true : env['FAKE_PLUGIN_INFER_STREAM'] === 'unimplemented' ? 'unimplemented' : undefined,
     onCall: (calls) => {
       if (exitAfter > 0 && calls >= exitAfter) setTimeout(() => process.exit(3), 20);
     },

@@ -6,10 +6,12 @@ export interface Capabilities {
   'raw_contents'?: (boolean);
   'batching'?: (boolean);
   'max_message_bytes'?: (number | string | Long);
+  'infer_stream'?: (boolean);
 }
 
 export interface Capabilities__Output {
   'raw_contents': (boolean);
   'batching': (boolean);
   'max_message_bytes': (number);
+  'infer_stream': (boolean);
 }

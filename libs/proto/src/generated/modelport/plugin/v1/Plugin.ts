@@ -3,6 +3,8 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { GetInfoRequest as _modelport_plugin_v1_GetInfoRequest, GetInfoRequest__Output as _modelport_plugin_v1_GetInfoRequest__Output } from '../../../modelport/plugin/v1/GetInfoRequest';
+import type { InferStreamRequest as _modelport_plugin_v1_InferStreamRequest, InferStreamRequest__Output as _modelport_plugin_v1_InferStreamRequest__Output } from '../../../modelport/plugin/v1/InferStreamRequest';
+import type { InferStreamResponse as _modelport_plugin_v1_InferStreamResponse, InferStreamResponse__Output as _modelport_plugin_v1_InferStreamResponse__Output } from '../../../modelport/plugin/v1/InferStreamResponse';
 import type { ListModelsRequest as _modelport_plugin_v1_ListModelsRequest, ListModelsRequest__Output as _modelport_plugin_v1_ListModelsRequest__Output } from '../../../modelport/plugin/v1/ListModelsRequest';
 import type { ListModelsResponse as _modelport_plugin_v1_ListModelsResponse, ListModelsResponse__Output as _modelport_plugin_v1_ListModelsResponse__Output } from '../../../modelport/plugin/v1/ListModelsResponse';
 import type { LoadModelRequest as _modelport_plugin_v1_LoadModelRequest, LoadModelRequest__Output as _modelport_plugin_v1_LoadModelRequest__Output } from '../../../modelport/plugin/v1/LoadModelRequest';
@@ -20,6 +22,11 @@ export interface PluginClient extends grpc.Client {
   getInfo(argument: _modelport_plugin_v1_GetInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_modelport_plugin_v1_PluginInfo__Output>): grpc.ClientUnaryCall;
   getInfo(argument: _modelport_plugin_v1_GetInfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_modelport_plugin_v1_PluginInfo__Output>): grpc.ClientUnaryCall;
   getInfo(argument: _modelport_plugin_v1_GetInfoRequest, callback: grpc.requestCallback<_modelport_plugin_v1_PluginInfo__Output>): grpc.ClientUnaryCall;
+  
+  InferStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_modelport_plugin_v1_InferStreamRequest, _modelport_plugin_v1_InferStreamResponse__Output>;
+  InferStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_modelport_plugin_v1_InferStreamRequest, _modelport_plugin_v1_InferStreamResponse__Output>;
+  inferStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_modelport_plugin_v1_InferStreamRequest, _modelport_plugin_v1_InferStreamResponse__Output>;
+  inferStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_modelport_plugin_v1_InferStreamRequest, _modelport_plugin_v1_InferStreamResponse__Output>;
   
   ListModels(argument: _modelport_plugin_v1_ListModelsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_modelport_plugin_v1_ListModelsResponse__Output>): grpc.ClientUnaryCall;
   ListModels(argument: _modelport_plugin_v1_ListModelsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_modelport_plugin_v1_ListModelsResponse__Output>): grpc.ClientUnaryCall;
@@ -53,6 +60,8 @@ export interface PluginClient extends grpc.Client {
 export interface PluginHandlers extends grpc.UntypedServiceImplementation {
   GetInfo: grpc.handleUnaryCall<_modelport_plugin_v1_GetInfoRequest__Output, _modelport_plugin_v1_PluginInfo>;
   
+  InferStream: grpc.handleBidiStreamingCall<_modelport_plugin_v1_InferStreamRequest__Output, _modelport_plugin_v1_InferStreamResponse>;
+  
   ListModels: grpc.handleUnaryCall<_modelport_plugin_v1_ListModelsRequest__Output, _modelport_plugin_v1_ListModelsResponse>;
   
   LoadModel: grpc.handleUnaryCall<_modelport_plugin_v1_LoadModelRequest__Output, _modelport_plugin_v1_LoadModelResponse>;
@@ -63,6 +72,7 @@ export interface PluginHandlers extends grpc.UntypedServiceImplementation {
 
 export interface PluginDefinition extends grpc.ServiceDefinition {
   GetInfo: MethodDefinition<_modelport_plugin_v1_GetInfoRequest, _modelport_plugin_v1_PluginInfo, _modelport_plugin_v1_GetInfoRequest__Output, _modelport_plugin_v1_PluginInfo__Output>
+  InferStream: MethodDefinition<_modelport_plugin_v1_InferStreamRequest, _modelport_plugin_v1_InferStreamResponse, _modelport_plugin_v1_InferStreamRequest__Output, _modelport_plugin_v1_InferStreamResponse__Output>
   ListModels: MethodDefinition<_modelport_plugin_v1_ListModelsRequest, _modelport_plugin_v1_ListModelsResponse, _modelport_plugin_v1_ListModelsRequest__Output, _modelport_plugin_v1_ListModelsResponse__Output>
   LoadModel: MethodDefinition<_modelport_plugin_v1_LoadModelRequest, _modelport_plugin_v1_LoadModelResponse, _modelport_plugin_v1_LoadModelRequest__Output, _modelport_plugin_v1_LoadModelResponse__Output>
   UnloadModel: MethodDefinition<_modelport_plugin_v1_UnloadModelRequest, _modelport_plugin_v1_UnloadModelResponse, _modelport_plugin_v1_UnloadModelRequest__Output, _modelport_plugin_v1_UnloadModelResponse__Output>
