@@ -30,7 +30,10 @@ describe('PluginHost with fake plugins from dist/', () => {
     execFileSync(process.execPath, ['tools/scripts/build.cjs'], { cwd: root, stdio: 'pipe' });
   }, 120_000);
 
-  describe('a plugin killed with SIGKILL under load', () => {
+  describe.each<{ transport: 'unary' | 'stream'; env: Record<string, string> }>([
+    { transport: 'unary', env: {} },
+    { transport: 'stream', env: { FAKE_PLUGIN_INFER_STREAM: '1' } },
+  ])('a plugin killed with SIGKILL under load (inferences: $transport)', ({ transport, env }) => {
     let host: PluginHost;
 
     afterAll(() => host?.close());
@@ -39,7 +42,7 @@ describe('PluginHost with fake plugins from dist/', () => {
       const { logger, lines } = capturingLogger();
       host = new PluginHost({
         logger,
-        plugins: [fake('runtime', { FAKE_PLUGIN_INFER_DELAY_MS: '150' })],
+        plugins: [fake('runtime', { FAKE_PLUGIN_INFER_DELAY_MS: '150', ...env })],
         process: { restart: { initialDelayMs: 200 }, connection: { inferTimeoutMs: 60_000 } },
         healthIntervalMs: 200,
       });
@@ -48,6 +51,7 @@ describe('PluginHost with fake plugins from dist/', () => {
       await host.loadModel('runtime', load('m1'));
       await host.loadModel('runtime', load('m2'));
       expect(host.get('runtime').loadedModels).toEqual(['m1', 'm2']);
+      expect(host.connection('runtime').inferenceTransport).toBe(transport);
       const firstPid = host.get('runtime').pid!;
 
       let killedAt = 0;
@@ -109,6 +113,7 @@ describe('PluginHost with fake plugins from dist/', () => {
       const summary = host.get('runtime');
       expect(summary).toMatchObject({ health: 'SERVING', restarts: 1, loadedModels: ['m1', 'm2'], lastError: 'plugin "runtime" exited unexpectedly (killed by SIGKILL)' });
       expect(summary.pid).not.toBe(firstPid);
+      expect(host.connection('runtime').inferenceTransport).toBe(transport);
       // ListModels on the new process shows them.
       expect((await host.connection('runtime').listModels()).map((m) => m.model_key).sort()).toEqual(['m1', 'm2']);
       expect(lines).toContainEqual(expect.objectContaining({ plugin: 'runtime', msg: 'plugin exited unexpectedly', signal: 'SIGKILL' }));
@@ -126,7 +131,7 @@ describe('PluginHost with fake plugins from dist/', () => {
         logger: silentLogger(),
         registry,
         plugins: [
-          fake('low', { FAKE_PLUGIN_ID: 'fake-low', FAKE_PLUGIN_PRIORITY: '1' }),
+          fake('low', { FAKE_PLUGIN_ID: 'fake-low', FAKE_PLUGIN_PRIORITY: '1', FAKE_PLUGIN_INFER_STREAM: '1' }),
           fake('high', { FAKE_PLUGIN_ID: 'fake-high', FAKE_PLUGIN_PRIORITY: '5', FAKE_PLUGIN_VERSION: '2.0.0' }),
           fake('tabular', { FAKE_PLUGIN_FORMAT: 'sklearn' }),
           fake('broken', { FAKE_PLUGIN_MODE: 'error' }),
@@ -156,12 +161,13 @@ describe('PluginHost with fake plugins from dist/', () => {
         version: '2.0.0',
         protocolVersion: 1,
         formats: [{ name: 'fake', priority: 5 }],
-        capabilities: { rawContents: true, batching: false, maxMessageBytes: 64 * 1024 * 1024 },
+        capabilities: { rawContents: true, batching: false, maxMessageBytes: 64 * 1024 * 1024, inferStream: false },
         restarts: 0,
         lastError: null,
         loadedModels: [],
         registrationId: null,
       });
+      expect(list.find((p) => p.name === 'low')!.capabilities.inferStream).toBe(true);
       expect(high.address).toMatch(/^unix:\//);
       expect(high.pid).toEqual(expect.any(Number));
       expect(list[0]!.lastError).toMatch(/^Plugin "broken" failed to start: the plugin reported an error: fake plugin was told to fail/);

@@ -291,6 +291,7 @@ export class PluginHost extends EventEmitter<PluginHostEvents> {
         rawContents: info?.capabilities?.raw_contents ?? false,
         batching: info?.capabilities?.batching ?? false,
         maxMessageBytes: Number(info?.capabilities?.max_message_bytes ?? 0),
+        inferStream: info?.capabilities?.infer_stream ?? false,
       },
       details: { ...info?.details },
       health: this.healthOf(entry),

@@ -8,7 +8,7 @@ const plugin = (name: string, formats: [string, number][], over: Partial<PluginS
   version: '1.0.0',
   protocolVersion: 1,
   formats: formats.map(([f, priority]) => ({ name: f, priority })),
-  capabilities: { rawContents: true, batching: false, maxMessageBytes: 0 },
+  capabilities: { rawContents: true, batching: false, maxMessageBytes: 0, inferStream: false },
   details: {},
   health: 'SERVING',
   address: `unix:/tmp/${name}.sock`,

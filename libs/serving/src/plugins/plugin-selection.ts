@@ -24,7 +24,7 @@ export interface PluginSummary {
   readonly version: string | null;
   readonly protocolVersion: number | null;
   readonly formats: readonly PluginFormatSummary[];
-  readonly capabilities: { readonly rawContents: boolean; readonly batching: boolean; readonly maxMessageBytes: number };
+  readonly capabilities: { readonly rawContents: boolean; readonly batching: boolean; readonly maxMessageBytes: number; readonly inferStream: boolean };
   readonly details: Readonly<Record<string, string>>;
   readonly health: PluginHealth;
   /** gRPC target: "unix:<socket>" (local) or host:port (remote). */
