@@ -4,6 +4,7 @@ import {
   inferenceProto,
   PLUGIN_SECRET_METADATA,
   pluginProto,
+  type InferStreamResponse__Output,
   type LoadedModel__Output,
   type LoadModelRequest,
   type ModelInferRequest,
@@ -50,6 +51,14 @@ export interface HealthWatch {
   cancel(): void;
 }
 
+/** An open Plugin.InferStream call. */
+export interface InferStreamCall {
+  /** Sends one request; resolves with its answer, whatever its code (rejects if the stream ends first). */
+  send(callId: number, request: ModelInferRequest): Promise<InferStreamResponse__Output>;
+  /** Ends this side; resolves with the status the plugin ends the stream with. */
+  end(): Promise<{ code: StatusName; details: string }>;
+}
+
 /** A connection to a plugin, as the core (and the conformance kit) use it. */
 export interface PluginConnection {
   readonly address: string;
@@ -59,6 +68,8 @@ export interface PluginConnection {
   unloadModel(modelKey: string, options?: CallOptions): Promise<boolean>;
   listModels(options?: CallOptions): Promise<LoadedModel__Output[]>;
   infer(request: ModelInferRequest, options?: CallOptions): Promise<ModelInferResponse__Output>;
+  /** Opens a Plugin.InferStream (for plugins whose GetInfo declares capabilities.infer_stream). */
+  inferStream(): InferStreamCall;
   modelReady(modelKey: string, options?: CallOptions): Promise<boolean>;
   modelMetadata(modelKey: string, options?: CallOptions): Promise<ModelMetadataResponse__Output>;
   serverLive(options?: CallOptions): Promise<boolean>;
@@ -109,6 +120,34 @@ export function connectPlugin(address: string, secret: string, options: ConnectO
     unloadModel: async (key, o) => (await call(plugin, plugin.UnloadModel, 'UnloadModel', { model_key: key }, o)).was_loaded,
     listModels: async (o) => (await call(plugin, plugin.ListModels, 'ListModels', {}, o)).models,
     infer: (req, o) => call(inference, inference.ModelInfer, 'ModelInfer', req, o),
+    inferStream: () => {
+      const stream = plugin.InferStream(metadata());
+      const waiting = new Map<number, { resolve: (answer: InferStreamResponse__Output) => void; reject: (err: PluginCallError) => void }>();
+      const ended = new Promise<{ code: StatusName; details: string }>((resolve) => {
+        stream.on('error', (err: grpc.ServiceError) => resolve({ code: statusName(err.code), details: err.details || err.message }));
+        stream.on('end', () => resolve({ code: 'OK', details: '' }));
+      });
+      stream.on('data', (answer: InferStreamResponse__Output) => {
+        const w = waiting.get(answer.call_id);
+        waiting.delete(answer.call_id);
+        w?.resolve(answer);
+      });
+      void ended.then(({ code, details }) => {
+        for (const w of waiting.values()) w.reject(new PluginCallError(code, `the stream ended before the request was answered${details ? `: ${details}` : ''}`, 'InferStream'));
+        waiting.clear();
+      });
+      return {
+        send: (callId, request) =>
+          new Promise((resolve, reject) => {
+            waiting.set(callId, { resolve, reject });
+            stream.write({ call_id: callId, request });
+          }),
+        end: () => {
+          stream.end();
+          return ended;
+        },
+      };
+    },
     modelReady: async (key, o) => (await call(inference, inference.ModelReady, 'ModelReady', { name: key }, o)).ready,
     modelMetadata: (key, o) => call(inference, inference.ModelMetadata, 'ModelMetadata', { name: key }, o),
     serverLive: async (o) => (await call(inference, inference.ServerLive, 'ServerLive', {}, o)).live,

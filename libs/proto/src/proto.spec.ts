@@ -68,7 +68,10 @@ describe('proto/inference/grpc_predict_v2.proto', () => {
 describe('proto/modelport/plugin/v1/plugin.proto', () => {
   it('defines the plugin control plane and the registry the core serves', () => {
     const { Plugin, PluginRegistry } = pluginProto().modelport.plugin.v1;
-    expect(Object.keys(Plugin.service).sort()).toEqual(['GetInfo', 'ListModels', 'LoadModel', 'UnloadModel']);
+    expect(Object.keys(Plugin.service).sort()).toEqual(['GetInfo', 'InferStream', 'ListModels', 'LoadModel', 'UnloadModel']);
+    // Inferences over one long-lived stream in both directions (optional for plugins: Capabilities.infer_stream).
+    expect([Plugin.service.InferStream.requestStream, Plugin.service.InferStream.responseStream]).toEqual([true, true]);
+    expect(Plugin.service.LoadModel.requestStream || Plugin.service.LoadModel.responseStream).toBe(false);
     expect(Object.keys(PluginRegistry.service).sort()).toEqual(['Deregister', 'Heartbeat', 'Register']);
   });
 });

@@ -37,6 +37,7 @@ const ALL_CHECKS = [
   'infer-wrong-shape',
   'infer-wrong-raw-length',
   'infer-concurrent',
+  'infer-stream',
   'infer-unknown-model',
   'unload-idempotent',
   'health-model-unloaded',
@@ -104,7 +105,8 @@ describe('the conformance kit against the example plugin, launched as a real pro
     const plugin = await launch({ MODELPORT_EXAMPLE_MISBEHAVE: 'noisy' });
     const report = await runConformance({ address: plugin.address, secret: plugin.secret, artifact: { path: artifact, format: 'linear-json' } });
     expect(report.passed).toBe(false);
-    expect(failedNames(report)).toEqual(['infer-raw', 'infer-concurrent']);
+    expect(failedNames(report)).toEqual(['infer-raw', 'infer-concurrent', 'infer-stream']);
+    expect(report.checks.find((c) => c.name === 'infer-stream')!.detail).toMatch(/on the stream gave other outputs than ModelInfer: output "y" differs at element \d/);
     expect(report.checks.find((c) => c.name === 'infer-raw')!.detail).toMatch(/raw inputs gave other outputs than typed inputs: output "y" differs at element \d/);
   });
 
@@ -122,7 +124,9 @@ describe('the conformance kit against the example plugin, launched as a real pro
     const proxy = await startLaxProxy(plugin);
     try {
       const report = await runConformance({ address: proxy.address, secret: 'anything', artifact: { path: artifact, format: 'linear-json' } });
-      expect(failedNames(report)).toEqual(['secret-missing', 'secret-wrong', 'load-digest-mismatch', 'list-models-consistent']);
+      // The proxy relays GetInfo, which offers InferStream, but serves no InferStream itself.
+      expect(failedNames(report)).toEqual(['secret-missing', 'secret-wrong', 'load-digest-mismatch', 'infer-stream', 'list-models-consistent']);
+      expect(report.checks.find((c) => c.name === 'infer-stream')!.detail).toMatch(/^InferStream failed with UNIMPLEMENTED/);
       expect(report.checks.find((c) => c.name === 'secret-missing')!.detail).toBe('expected UNAUTHENTICATED, but the call succeeded');
       expect(report.checks.find((c) => c.name === 'load-digest-mismatch')!.detail).toBe('expected FAILED_PRECONDITION, but the call succeeded');
       expect(report.checks.find((c) => c.name === 'list-models-consistent')!.detail).toMatch(/after the refused load: "conformance-[0-9a-f]+-charlie" listed but not loaded/);
@@ -163,7 +167,7 @@ describe('the conformance kit against the example plugin, launched as a real pro
     const noisy = spawnSync(process.execPath, [cli, ...args], { cwd: root, env: { ...env, MODELPORT_EXAMPLE_MISBEHAVE: 'noisy' }, encoding: 'utf8', timeout: 60_000 });
     expect(noisy.status).toBe(1);
     expect(noisy.stdout).toContain('FAIL infer-raw: raw inputs gave other outputs than typed inputs');
-    expect(noisy.stdout).toContain(`${ALL_CHECKS.length - 2}/${ALL_CHECKS.length} checks passed — the plugin does not conform`);
+    expect(noisy.stdout).toContain(`${ALL_CHECKS.length - 3}/${ALL_CHECKS.length} checks passed — the plugin does not conform`);
 
     const usage = spawnSync(process.execPath, [cli, '--artifact', artifact], { cwd: root, env, encoding: 'utf8' });
     expect(usage.status).toBe(2);

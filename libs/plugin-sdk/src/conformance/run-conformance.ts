@@ -350,6 +350,7 @@ const INFERENCE_CHECKS = [
   'infer-wrong-shape',
   'infer-wrong-raw-length',
   'infer-concurrent',
+  'infer-stream',
 ];
 
 async function inferenceChecks(
@@ -463,6 +464,34 @@ async function inferenceChecks(
       ensure(diff === undefined, `request ${i} of ${n} gave other outputs than the sequential one: ${diff}`);
     }
     return `${n} concurrent inferences (typed and raw) all succeeded with the sequential outputs`;
+  });
+
+  await check('infer-stream', async () => {
+    ensure(baseline, 'needs the outputs of infer-typed');
+    const info = await conn.getInfo();
+    if (!info.capabilities?.infer_stream) return 'not applicable: the plugin declares infer_stream = false (the core sends it ModelInfer calls)';
+    const stream = conn.inferStream();
+    const answered = Promise.all([
+      ...Array.from({ length: n }, (_, i) => stream.send(1000 + i, request(inputs, rawSupported && i % 2 === 1 ? 'raw' : 'typed', `conformance-stream-${i}`))),
+      stream.send(7, { model_name: 'modelport-conformance-no-such-key', id: 'stream-unknown', inputs: [] }),
+    ]);
+    let timer: NodeJS.Timeout | undefined;
+    const answers = await Promise.race([answered, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 30_000)))]).finally(() => clearTimeout(timer));
+    ensure(answers, `not every one of the ${n + 1} requests on the stream was answered within 30 s`);
+    for (let i = 0; i < n; i++) {
+      const answer = answers[i]!;
+      ensure(answer.call_id === 1000 + i, `request with call_id ${1000 + i} was answered with call_id ${answer.call_id}`);
+      ensure(answer.code === 0 && answer.response, `request ${i} failed on the stream: code ${answer.code}, "${answer.message}"`);
+      ensure(answer.response.id === `conformance-stream-${i}`, `answer ${i} carries id "${answer.response.id}"`);
+      const diff = differenceBetween(baseline, decodeInferOutputs(answer.response));
+      ensure(diff === undefined, `request ${i} on the stream gave other outputs than ModelInfer: ${diff}`);
+    }
+    const unknown = answers[n]!;
+    ensure(unknown.code === 5, `an unknown model key on the stream answered code ${unknown.code} ("${unknown.message}"), expected 5 (NOT_FOUND)`);
+    const status = await Promise.race([stream.end(), new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 5_000)))]).finally(() => clearTimeout(timer));
+    ensure(status, 'the plugin did not end the stream within 5 s after the core ended its side');
+    ensure(status.code === 'OK', `the plugin ended the stream with ${status.code} (${status.details}), expected OK`);
+    return `${n} concurrent requests on one InferStream answered by call_id with ModelInfer's outputs; an unknown key answered NOT_FOUND without ending the stream; ending the core's side ended the stream with OK`;
   });
 }
 
