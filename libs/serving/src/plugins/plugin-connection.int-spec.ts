@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginCallError, PluginConnection } from './plugin-connection';
-import { type FakePlugin, startFakePlugin } from './testing/fake-plugin';
+import { type FakePlugin, type FakePluginOptions, startFakePlugin } from './testing/fake-plugin';
 
 const SECRET = 'connection-spec-secret';
 
@@ -153,22 +153,28 @@ describe('PluginConnection over Plugin.InferStream', () => {
   const echoOne = (connection: PluginConnection, model: string, id: string) =>
     connection.infer({ model_name: model, id, inputs: [{ name: 'x', datatype: 'INT32', shape: [1], contents: { int_contents: [7] } }] });
 
-  it('sends inferences as ModelInfer when a plugin offers InferStream but answers it UNIMPLEMENTED, without failing any', async () => {
-    const liar = await startFakePlugin('127.0.0.1:0', { secret: SECRET, inferStream: 'unimplemented' });
-    const connection = new PluginConnection('liar', { address: liar.address, secret: SECRET });
+  /** A fake plugin and a connection to it that has read its GetInfo and loaded model "m"; both closed after `use`. */
+  async function connected(name: string, options: Omit<FakePluginOptions, 'secret'>, use: (connection: PluginConnection, plugin: FakePlugin) => Promise<void>): Promise<void> {
+    const plugin = await startFakePlugin('127.0.0.1:0', { secret: SECRET, ...options });
+    const connection = new PluginConnection(name, { address: plugin.address, secret: SECRET });
     try {
       await connection.getInfo();
-      expect(connection.inferenceTransport).toBe('stream');
       await connection.loadModel({ model_key: 'm', artifact: { sha256: 'f'.repeat(64) } });
+      await use(connection, plugin);
+    } finally {
+      connection.close();
+      await plugin.close();
+    }
+  }
+
+  it('sends inferences as ModelInfer when a plugin offers InferStream but answers it UNIMPLEMENTED, without failing any', () =>
+    connected('liar', { inferStream: 'unimplemented' }, async (connection) => {
+      expect(connection.inferenceTransport).toBe('stream');
       const answers = await Promise.all([echoOne(connection, 'm', 'a'), echoOne(connection, 'm', 'b'), echoOne(connection, 'm', 'c')]);
       expect(answers.map((a) => a.id)).toEqual(['a', 'b', 'c']);
       expect(connection.inferenceTransport).toBe('unary');
       expect((await echoOne(connection, 'm', 'd')).id).toBe('d');
-    } finally {
-      connection.close();
-      await liar.close();
-    }
-  });
+    }));
 
   it('fails the calls waiting on a stream that breaks with UNAVAILABLE, and opens a new stream for the next call', async () => {
     const first = await startFakePlugin('127.0.0.1:0', { secret: SECRET, inferStream: true, inferDelayMs: 2_000 });
@@ -199,38 +205,22 @@ describe('PluginConnection over Plugin.InferStream', () => {
     }
   });
 
-  it('sends a request with more than 1 MiB of raw tensor bytes as ModelInfer, the small ones on the stream', async () => {
-    const plugin = await startFakePlugin('127.0.0.1:0', { secret: SECRET, inferStream: true });
-    const connection = new PluginConnection('big', { address: plugin.address, secret: SECRET });
-    try {
-      await connection.getInfo();
-      await connection.loadModel({ model_key: 'm', artifact: { sha256: 'f'.repeat(64) } });
+  it('sends a request with more than 1 MiB of raw tensor bytes as ModelInfer, the small ones on the stream', () =>
+    connected('big', { inferStream: true }, async (connection, plugin) => {
       const big = Buffer.alloc(4 * 300_000, 1);
       const answer = await connection.infer({ model_name: 'm', id: 'big', inputs: [{ name: 'x', datatype: 'FP32', shape: [300_000] }], raw_input_contents: [big] });
       expect(answer.raw_output_contents[0]!.length).toBe(big.length);
       expect((await echoOne(connection, 'm', 'small')).id).toBe('small');
       expect(plugin.inferred).toEqual({ unary: 1, stream: 1 });
-    } finally {
-      connection.close();
-      await plugin.close();
-    }
-  });
+    }));
 
-  it('drops an answer that comes after its deadline and keeps the stream for the calls after it', async () => {
-    const slow = await startFakePlugin('127.0.0.1:0', { secret: SECRET, inferStream: true, inferDelayMs: 300 });
-    const connection = new PluginConnection('late', { address: slow.address, secret: SECRET });
-    try {
-      await connection.getInfo();
-      await connection.loadModel({ model_key: 'm', artifact: { sha256: 'f'.repeat(64) } });
+  it('drops an answer that comes after its deadline and keeps the stream for the calls after it', () =>
+    connected('late', { inferStream: true, inferDelayMs: 300 }, async (connection) => {
       const late = connection.infer({ model_name: 'm', id: 'late', inputs: [] }, 50);
       await expect(late).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED, message: 'ModelInfer on plugin "late" failed (DEADLINE_EXCEEDED): no answer within 50 ms' });
       // The late answer arrives while this call waits on the same stream; each gets only its own.
       expect((await connection.infer({ model_name: 'm', id: 'on-time', inputs: [] }, 2_000)).id).toBe('on-time');
-    } finally {
-      connection.close();
-      await slow.close();
-    }
-  });
+    }));
 });
 
 async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
