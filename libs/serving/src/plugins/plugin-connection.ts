@@ -155,6 +155,14 @@ const CALL_ID_LIMIT = 2 ** 32;
  */
 const STREAM_MAX_RAW_BYTES = 1024 * 1024;
 
+/** The stream's unanswered calls, taken off it with their deadline timers stopped. */
+function takeWaiting(stream: InferStreamState): StreamedCall[] {
+  const waiting = [...stream.pending.values()];
+  stream.pending.clear();
+  for (const w of waiting) clearTimeout(w.timer);
+  return waiting;
+}
+
 function rawBytes(request: ModelInferRequest): number {
   let bytes = 0;
   for (const raw of request.raw_input_contents ?? []) bytes += raw.length;
@@ -334,16 +342,12 @@ export class PluginConnection {
     // The stream is over (the plugin ended it, died or went away): its unanswered calls fail, the next call opens another.
     const ended = (err: grpc.ServiceError | null) => {
       if (this.inferStream === stream) this.inferStream = null;
-      if (stream.pending.size === 0) return;
-      const waiting = [...stream.pending.values()];
-      stream.pending.clear();
+      const waiting = takeWaiting(stream);
+      if (waiting.length === 0) return;
       if (err?.code === grpc.status.UNIMPLEMENTED) {
         // GetInfo promised InferStream but the plugin lacks it: these never ran, so they go as ModelInfer calls, as will the rest.
         this.streamsInference = false;
-        for (const w of waiting) {
-          clearTimeout(w.timer);
-          this.unary('ModelInfer', w.request, w.timeoutMs, inferCall).then(w.resolve, w.reject);
-        }
+        for (const w of waiting) this.unary('ModelInfer', w.request, w.timeoutMs, inferCall).then(w.resolve, w.reject);
         return;
       }
       // A stream cut from the other side (CANCELLED: the plugin's server shut down) means the plugin went away.
@@ -356,10 +360,7 @@ export class PluginConnection {
               this.plugin,
               'ModelInfer',
             );
-      for (const w of waiting) {
-        clearTimeout(w.timer);
-        w.reject(failure);
-      }
+      for (const w of waiting) w.reject(failure);
     };
     call.on('error', (err: grpc.ServiceError) => ended(err));
     call.on('end', () => ended(null));
@@ -438,12 +439,7 @@ export class PluginConnection {
     const stream = this.inferStream;
     if (stream) {
       this.inferStream = null;
-      const waiting = [...stream.pending.values()];
-      stream.pending.clear();
-      for (const w of waiting) {
-        clearTimeout(w.timer);
-        w.reject(new PluginCallError(grpc.status.UNAVAILABLE, reason, this.plugin, 'ModelInfer'));
-      }
+      for (const w of takeWaiting(stream)) w.reject(new PluginCallError(grpc.status.UNAVAILABLE, reason, this.plugin, 'ModelInfer'));
       stream.call.cancel();
     }
     if (this.inFlight.size > 0) {

@@ -142,7 +142,14 @@ export async function startFakePlugin(listen: string, options: FakePluginOptions
         call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'InferStream is not served by this fake plugin' });
         return;
       }
+      // As the contract asks: when the core ends its side, answer what was taken, then end.
+      let running = 0;
+      let ended = false;
+      const endIfDone = () => {
+        if (ended && running === 0) call.end();
+      };
       call.on('data', (message: InferStreamRequest__Output) => {
+        running++;
         echo(message.request!)
           .then(
             (response) => {
@@ -151,9 +158,16 @@ export async function startFakePlugin(listen: string, options: FakePluginOptions
             },
             (err: { code?: grpc.status; message?: string }) => call.write({ call_id: message.call_id, code: err.code ?? grpc.status.INTERNAL, message: err.message ?? String(err) }),
           )
-          .finally(() => options.onCall?.(++calls));
+          .finally(() => {
+            options.onCall?.(++calls);
+            running--;
+            endIfDone();
+          });
       });
-      call.on('end', () => call.end());
+      call.on('end', () => {
+        ended = true;
+        endIfDone();
+      });
     },
   };
   const notImplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) => callback({ code: grpc.status.UNIMPLEMENTED, details: 'not in the fake plugin' });
